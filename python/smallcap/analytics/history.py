@@ -1,0 +1,159 @@
+"""Price histories as numpy arrays, with the derived arrays memoised.
+
+Every analytics function accepts either a pandas Series of closes (indexed by date)
+or a :class:`History`. A History is immutable; what is derived from it (daily
+returns, run lengths for a threshold, the inner join with another history) is
+computed once and kept, so a long-lived process that keeps Histories per store
+version answers a repeated question with a binary search and an array lookup.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import params
+from ..errors import BadArgument, NoData, OutOfRange
+
+_serial = itertools.count(1)
+
+
+class History:
+    """Daily closes of one ticker: ``dates`` (``datetime64[D]``, strictly increasing) and
+    ``close`` (float64; for a fund the adjusted close). ``raw_close`` keeps the unadjusted
+    close when it is known."""
+
+    __slots__ = ("ticker", "dates", "close", "raw_close", "serial", "_memo")
+
+    def __init__(
+        self,
+        ticker: str,
+        dates: np.ndarray,
+        close: np.ndarray,
+        raw_close: np.ndarray | None = None,
+    ) -> None:
+        dates = np.asarray(dates, dtype="datetime64[D]")
+        close = np.asarray(close, dtype="float64")
+        if dates.shape != close.shape or dates.ndim != 1:
+            raise ValueError("dates and close must be 1-D arrays of the same length")
+        if len(dates) > 1 and not bool(np.all(dates[1:] > dates[:-1])):
+            raise ValueError(f"{ticker}: dates must be strictly increasing")
+        self.ticker = ticker
+        self.dates = dates
+        self.close = close
+        self.raw_close = close if raw_close is None else np.asarray(raw_close, dtype="float64")
+        self.serial = next(_serial)
+        self._memo: dict[Any, Any] = {}
+        dates.flags.writeable = False
+        close.flags.writeable = False
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def __repr__(self) -> str:
+        if not len(self):
+            return f"History({self.ticker!r}, empty)"
+        return f"History({self.ticker!r}, {self.dates[0]}..{self.dates[-1]}, {len(self)} rows)"
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_series(cls, closes: pd.Series, ticker: str | None = None) -> History:
+        """A History from a Series of closes indexed by date (NaN rows are dropped)."""
+        if not isinstance(closes, pd.Series):
+            raise BadArgument("closes", f"expected a pandas Series of closes, got {type(closes)}")
+        series = closes.dropna()
+        index = pd.DatetimeIndex(series.index)
+        if index.tz is not None:
+            index = index.tz_localize(None)
+        dates = index.values.astype("datetime64[D]")
+        order = np.argsort(dates, kind="stable")
+        return cls(
+            str(ticker or series.name or ""),
+            dates[order],
+            series.to_numpy(dtype="float64")[order],
+        )
+
+    def to_series(self) -> pd.Series:
+        """The closes as a Series indexed by date."""
+        return pd.Series(self.close, index=pd.DatetimeIndex(self.dates, name="date"),
+                         name=self.ticker or "close")
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """Return ``compute()``, computed once per History and ``key``."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+    # -- derived arrays -----------------------------------------------------------------
+
+    @property
+    def returns(self) -> np.ndarray:
+        """Close-to-close daily returns as fractions; ``returns[0]`` is NaN."""
+        return self.memo("returns", self._compute_returns)
+
+    def _compute_returns(self) -> np.ndarray:
+        out = np.empty_like(self.close)
+        out[0:1] = np.nan
+        np.divide(self.close[1:], self.close[:-1], out=out[1:])
+        out[1:] -= 1.0
+        out.flags.writeable = False
+        return out
+
+    @property
+    def changes(self) -> np.ndarray:
+        """Close-to-close differences (for a yield: percentage points); ``changes[0]`` is NaN."""
+        return self.memo("changes", lambda: np.concatenate(([np.nan], np.diff(self.close))))
+
+    # -- locating days ------------------------------------------------------------------
+
+    def require_rows(self) -> None:
+        if not len(self):
+            raise NoData(f"no data for {self.ticker or 'this series'} — refresh first")
+
+    def locate(self, day: np.datetime64 | None, argument: str = "as_of") -> int:
+        """Index of the last trading day on or before ``day`` (the latest day when None)."""
+        self.require_rows()
+        if day is None:
+            return len(self.dates) - 1
+        position = int(np.searchsorted(self.dates, day, side="right")) - 1
+        if position < 0:
+            raise OutOfRange(
+                argument,
+                f"{params.to_date(day)} is before the first stored date of {self.ticker} "
+                f"({params.to_date(self.dates[0])}); pick a later date",
+            )
+        return position
+
+    def locate_since(self, day: np.datetime64 | None) -> int:
+        """Index of the first trading day on or after ``day`` (0 when None)."""
+        if day is None:
+            return 0
+        return int(np.searchsorted(self.dates, day, side="left"))
+
+
+def as_history(closes: pd.Series | History, ticker: str | None = None) -> History:
+    """Accept a Series or a History; return a History."""
+    if isinstance(closes, History):
+        return closes
+    return History.from_series(closes, ticker)
+
+
+def inner_join(a: History, b: History) -> tuple[History, History]:
+    """The two histories restricted to the dates both have (memoised on ``a``)."""
+    return a.memo(("join", b.serial), lambda: _inner_join(a, b))
+
+
+def _inner_join(a: History, b: History) -> tuple[History, History]:
+    common, ia, ib = np.intersect1d(a.dates, b.dates, assume_unique=True, return_indices=True)
+    if not len(common):
+        raise NoData(f"{a.ticker} and {b.ticker} have no trading dates in common")
+    return (
+        History(a.ticker, common, a.close[ia], a.raw_close[ia]),
+        History(b.ticker, common, b.close[ib], b.raw_close[ib]),
+    )

@@ -1,0 +1,62 @@
+"""The ``smallcap`` command line: a thin adapter that parses arguments, calls the
+package and prints. Each group of sub-commands lives in ``smallcap.commands.<name>``
+and registers itself with :func:`register`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from .errors import SmallcapError
+
+COMMAND_MODULES = (
+    "smallcap.commands.core",      # load-csv, load-dir, report, status, call
+    "smallcap.commands.refresh",   # refresh (Yahoo Finance)
+    "smallcap.commands.addin",     # addin build / install / uninstall
+    "smallcap.commands.workbook",  # workbook build
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smallcap",
+        description="Small-cap rally analytics on a local price store.",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="SQLite store to use (default: $SMALLCAP_STORE, else the user's data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a command group not shipped in this build
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``smallcap`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.store:
+        os.environ["SMALLCAP_STORE"] = args.store
+    try:
+        return int(args.run(args) or 0)
+    except SmallcapError as exc:
+        print(f"smallcap: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("smallcap: interrupted; the store keeps what it held before", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

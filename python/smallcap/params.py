@@ -1,0 +1,170 @@
+"""Parsing and validation of the arguments every function shares.
+
+Each parser takes what a user may type (in a cell, on the command line, in Python)
+and returns one canonical value, or raises :class:`~smallcap.errors.BadArgument`
+naming the argument and the fix. Pure: no I/O, no pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import BadArgument
+
+TICKER_RE = re.compile(r"[A-Z0-9^.=-]{1,20}")
+CALENDAR_WINDOWS = ("1W", "1M", "3M", "6M", "1Y", "YTD")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def ticker(value: Any, argument: str = "ticker") -> str:
+    """A Yahoo symbol, trimmed and upper-cased; anything outside ``[A-Z0-9^.=-]{1,20}`` is refused."""
+    if not isinstance(value, str):
+        raise BadArgument(argument, f"expected a ticker symbol such as ^RUT, got {value!r}")
+    symbol = value.strip().upper()
+    if not TICKER_RE.fullmatch(symbol):
+        raise BadArgument(
+            argument,
+            f"{value!r} is not a ticker symbol: use 1-20 characters from A-Z 0-9 ^ . = - "
+            "(e.g. ^RUT, ^GSPC, IWM)",
+        )
+    return symbol
+
+
+def whole(value: Any, argument: str, *, minimum: int = 1) -> int:
+    """A whole number >= ``minimum``; floats that are whole (5.0, as Excel passes them) are accepted."""
+    if isinstance(value, bool):
+        raise BadArgument(argument, f"expected a whole number, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise BadArgument(argument, f"expected a whole number, got {text!r}") from None
+    if isinstance(value, int | np.integer):
+        number = int(value)
+    elif isinstance(value, float | np.floating):
+        if not math.isfinite(value) or value != int(value):
+            raise BadArgument(argument, f"expected a whole number, got {value!r}")
+        number = int(value)
+    else:
+        raise BadArgument(argument, f"expected a whole number, got {value!r}")
+    if number < minimum:
+        raise BadArgument(argument, f"must be at least {minimum}, got {number}")
+    return number
+
+
+def threshold(value: Any, argument: str = "threshold") -> float:
+    """A daily-return threshold as a fraction strictly between -1 and 1 (0.01 = 1%)."""
+    if isinstance(value, bool):
+        raise BadArgument(argument, f"expected a fraction such as 0.01, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise BadArgument(argument, f"expected a fraction such as 0.01, got {text!r}") from None
+    if not isinstance(value, int | float | np.integer | np.floating):
+        raise BadArgument(argument, f"expected a fraction such as 0.01, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or not -1.0 < number < 1.0:
+        raise BadArgument(
+            argument, f"must be a fraction between -1 and 1 (0.01 means 1%), got {value!r}"
+        )
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A look-back: ``rows`` trading days, or a calendar ``period`` ("1W", "1M", ..., "YTD")."""
+
+    rows: int = 0
+    period: str = ""
+
+    def __str__(self) -> str:
+        return self.period or str(self.rows)
+
+
+_WINDOW_CACHE: dict[Any, Window] = {}
+
+
+def window(value: Any, argument: str = "window") -> Window:
+    """A whole number of trading days (21, 63, 252) or a calendar period ("1W" ... "1Y", "YTD")."""
+    key = (type(value), value) if not isinstance(value, float) or math.isfinite(value) else None
+    if key is not None:
+        try:
+            cached = _WINDOW_CACHE.get(key)
+        except TypeError:  # unhashable input
+            cached = None
+        if cached is not None:
+            return cached
+    if isinstance(value, Window):
+        return value
+    if isinstance(value, str):
+        text = value.strip().upper()
+        if text in CALENDAR_WINDOWS:
+            result = Window(period=text)
+        elif re.fullmatch(r"\d+(\.0+)?", text):
+            result = Window(rows=whole(text, argument))
+        else:
+            raise BadArgument(
+                argument,
+                f"{value!r} is not a window: use a number of trading days (21, 63, 252) "
+                f"or one of {', '.join(CALENDAR_WINDOWS)}",
+            )
+    else:
+        result = Window(rows=whole(value, argument))
+    if key is not None and len(_WINDOW_CACHE) < 1024:
+        _WINDOW_CACHE[key] = result
+    return result
+
+
+def date(value: Any, argument: str) -> np.datetime64:
+    """A calendar day as ``numpy.datetime64[D]``.
+
+    Accepts ``datetime.date``/``datetime``, pandas/numpy timestamps, ISO text
+    ("2024-07-16") and Excel serial numbers (45489 = 2024-07-16).
+    """
+    if isinstance(value, np.datetime64):
+        day = value.astype("datetime64[D]")
+    elif isinstance(value, dt.datetime):
+        day = np.datetime64(value.date(), "D")
+    elif isinstance(value, dt.date):
+        day = np.datetime64(value, "D")
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            day = np.datetime64(dt.date.fromisoformat(text[:10]), "D")
+        except ValueError:
+            raise BadArgument(
+                argument, f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-07-16"
+            ) from None
+    elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        serial = float(value)
+        if not math.isfinite(serial) or not 1 <= serial < 2958466:
+            raise BadArgument(argument, f"{value!r} is not an Excel date serial number")
+        day = np.datetime64(EXCEL_EPOCH, "D") + np.timedelta64(int(serial), "D")
+    else:
+        raise BadArgument(argument, f"expected a date such as 2024-07-16, got {value!r}")
+    if np.isnat(day):
+        raise BadArgument(argument, "expected a date, got an empty date")
+    return day
+
+
+def optional_date(value: Any, argument: str) -> np.datetime64 | None:
+    """Like :func:`date`, with ``None`` and empty text meaning "not given"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return date(value, argument)
+
+
+def to_date(day: np.datetime64) -> dt.date:
+    """``numpy.datetime64`` day to ``datetime.date``."""
+    return day.astype("datetime64[D]").item()

@@ -1,0 +1,384 @@
+"""The local price store: one SQLite file (WAL mode) in the user's data folder.
+
+Tables:
+
+- ``prices(ticker, date, close, adj_close)``: one row per ticker and trading day.
+- ``refresh_log``: one row per write attempt (when, ticker, source, rows added/revised,
+  and a message when it failed).
+- ``meta``: ``version``, an integer bumped inside every write transaction.
+
+Every write is one transaction: a write that fails, or a process killed half-way,
+leaves the store exactly as it was. :meth:`Store.version` is cheap (``PRAGMA
+data_version`` plus a counter of this process's own writes), so a long-lived
+process (the xlwings UDF server) checks it on every call and reloads only when
+another process has refreshed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import params
+from .analytics.history import History
+from .errors import NoData, SourceError, StoreError
+
+STORE_ENV = "SMALLCAP_STORE"
+STORE_FILENAME = "smallcap.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS prices (
+    ticker    TEXT NOT NULL,
+    date      TEXT NOT NULL,          -- trading day, ISO YYYY-MM-DD (exchange local)
+    close     REAL NOT NULL,          -- raw close (index level for an index)
+    adj_close REAL NOT NULL,          -- dividend-adjusted close (= close for an index)
+    PRIMARY KEY (ticker, date)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refresh_log (
+    id           INTEGER PRIMARY KEY,
+    ticker       TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    started_at   TEXT NOT NULL,       -- UTC ISO timestamp
+    finished_at  TEXT NOT NULL,
+    rows_added   INTEGER NOT NULL DEFAULT 0,
+    rows_revised INTEGER NOT NULL DEFAULT 0,
+    first_date   TEXT,
+    last_date    TEXT,
+    ok           INTEGER NOT NULL DEFAULT 1,
+    message      TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0');
+"""
+
+
+def default_path() -> Path:
+    """``$SMALLCAP_STORE`` when set, else ``smallcap.sqlite`` in the user's data folder."""
+    env = os.environ.get(STORE_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("smallcap", appauthor=False)) / STORE_FILENAME
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one write did: rows added, rows whose close changed, the stored date range."""
+
+    ticker: str
+    added: int
+    revised: list[tuple[dt.date, float, float]] = field(default_factory=list)
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def normalise_rows(ticker: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Check and canonicalise rows to write: columns ``date`` (datetime64[D]-able), ``close``
+    and optional ``adj_close``; no NaN, no duplicate dates; sorted by date."""
+    if not isinstance(rows, pd.DataFrame):
+        raise SourceError(f"{ticker}: expected a DataFrame of rows, got {type(rows).__name__}")
+    frame = rows.reset_index() if "date" not in rows.columns else rows
+    missing = {"date", "close"} - set(frame.columns)
+    if missing:
+        raise SourceError(f"{ticker}: rows lack column(s) {', '.join(sorted(missing))}")
+    dates = pd.to_datetime(frame["date"])
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    close = pd.to_numeric(frame["close"], errors="coerce").to_numpy(dtype="float64")
+    adj = (
+        pd.to_numeric(frame["adj_close"], errors="coerce").to_numpy(dtype="float64")
+        if "adj_close" in frame.columns
+        else close.copy()
+    )
+    days = dates.to_numpy().astype("datetime64[D]")
+    if np.isnat(days).any():
+        raise SourceError(f"{ticker}: {int(np.isnat(days).sum())} row(s) have no date")
+    bad = ~np.isfinite(close) | ~np.isfinite(adj)
+    if bad.any():
+        first = params.to_date(days[np.flatnonzero(bad)[0]])
+        raise SourceError(f"{ticker}: {int(bad.sum())} row(s) have no valid close (first {first})")
+    order = np.argsort(days, kind="stable")
+    days, close, adj = days[order], close[order], adj[order]
+    dup = days[1:] == days[:-1]
+    if dup.any():
+        first = params.to_date(days[1:][dup][0])
+        raise SourceError(f"{ticker}: duplicate rows for {first}")
+    return pd.DataFrame({"date": days, "close": close, "adj_close": adj})
+
+
+class Store:
+    """A SQLite price store. Thread-safe; one connection per Store object."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._data_version = -1
+        self._version = -1
+        self._histories: dict[str, History] = {}
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # -- connection ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+        self._conn = conn
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+                self._data_version = -1
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception); bumps the version."""
+        with self._lock:
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"the store at {self.path} is busy or locked: {exc}") from exc
+            try:
+                yield conn
+                conn.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._data_version = -1  # our own commit: re-read the version next time
+
+    # -- version and cached histories ----------------------------------------------------
+
+    def version(self) -> int:
+        """The store's version stamp; changes on every committed write by any process."""
+        with self._lock:
+            conn = self._connect()
+            data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if data_version != self._data_version:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+                self._data_version = data_version
+                version = int(row[0])
+                if version != self._version:
+                    self._version = version
+                    self._histories = {}
+            return self._version
+
+    def history(self, ticker: str) -> History:
+        """The ticker's adjusted closes as a History, cached until the store changes."""
+        self.version()
+        cached = self._histories.get(ticker)
+        if cached is not None:
+            return cached
+        frame = self.frame(ticker)
+        if frame.empty:
+            raise NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
+                         f"or smallcap load-csv {ticker} FILE)")
+        history = History(
+            ticker,
+            frame.index.values.astype("datetime64[D]"),
+            frame["adj_close"].to_numpy(),
+            frame["close"].to_numpy(),
+        )
+        with self._lock:
+            self._histories[ticker] = history
+        return history
+
+    # -- reading ------------------------------------------------------------------------
+
+    def frame(
+        self, ticker: str, start: dt.date | None = None, end: dt.date | None = None
+    ) -> pd.DataFrame:
+        """Stored rows of ``ticker`` as a DataFrame indexed by date: ``close``, ``adj_close``."""
+        sql = "SELECT date, close, adj_close FROM prices WHERE ticker = ?"
+        args: list[object] = [ticker]
+        if start is not None:
+            sql += " AND date >= ?"
+            args.append(start.isoformat())
+        if end is not None:
+            sql += " AND date <= ?"
+            args.append(end.isoformat())
+        sql += " ORDER BY date"
+        with self._lock:
+            try:
+                rows = self._connect().execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read {ticker} from {self.path}: {exc}") from exc
+        if rows:
+            dates, close, adj = zip(*rows, strict=True)
+        else:
+            dates, close, adj = (), (), ()
+        index = pd.DatetimeIndex(np.array(dates, dtype="datetime64[D]"), name="date")
+        return pd.DataFrame(
+            {"close": np.array(close, dtype="float64"), "adj_close": np.array(adj, dtype="float64")},
+            index=index,
+        )
+
+    def tickers(self) -> list[str]:
+        """Tickers with at least one stored row."""
+        with self._lock:
+            rows = self._connect().execute("SELECT DISTINCT ticker FROM prices ORDER BY ticker")
+            return [r[0] for r in rows.fetchall()]
+
+    def last_date(self, ticker: str) -> dt.date | None:
+        """The last stored trading day of ``ticker``, or None."""
+        with self._lock:
+            row = self._connect().execute(
+                "SELECT MAX(date) FROM prices WHERE ticker = ?", (ticker,)
+            ).fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+    def status(self, ticker: str) -> dict[str, object]:
+        """First and last date, row count and the last successful refresh (UTC) of ``ticker``."""
+        with self._lock:
+            conn = self._connect()
+            first, last, count = conn.execute(
+                "SELECT MIN(date), MAX(date), COUNT(*) FROM prices WHERE ticker = ?", (ticker,)
+            ).fetchone()
+            logged = conn.execute(
+                "SELECT finished_at, source FROM refresh_log WHERE ticker = ? AND ok = 1 "
+                "ORDER BY id DESC LIMIT 1",
+                (ticker,),
+            ).fetchone()
+        return {
+            "ticker": ticker,
+            "first_date": dt.date.fromisoformat(first) if first else None,
+            "last_date": dt.date.fromisoformat(last) if last else None,
+            "rows": int(count),
+            "refreshed_at": dt.datetime.fromisoformat(logged[0]) if logged else None,
+            "source": logged[1] if logged else None,
+        }
+
+    def refresh_log(self, limit: int = 50) -> pd.DataFrame:
+        """The latest entries of the refresh log, newest first."""
+        with self._lock:
+            return pd.read_sql_query(
+                "SELECT * FROM refresh_log ORDER BY id DESC LIMIT ?", self._connect(), params=[limit]
+            )
+
+    # -- writing ------------------------------------------------------------------------
+
+    def write(
+        self,
+        ticker: str,
+        rows: pd.DataFrame,
+        source: str,
+        *,
+        revision_tolerance: float = 1e-9,
+        replace: bool = False,
+        on_written: object = None,
+    ) -> WriteResult:
+        """Upsert ``rows`` (``date``, ``close``, optional ``adj_close``) in one transaction.
+
+        New dates are added; stored dates are overwritten, and those whose close moved
+        by more than ``revision_tolerance`` (relative) are reported as revised. With
+        ``replace`` every stored row of the ticker is deleted first (still one
+        transaction). ``on_written`` (tests only) is called inside the transaction,
+        after the rows are written and before COMMIT.
+        """
+        started = _utc_now()
+        frame = normalise_rows(ticker, rows)
+        iso = [str(d) for d in frame["date"].to_numpy().astype("datetime64[D]")]
+        close = frame["close"].to_numpy()
+        adj = frame["adj_close"].to_numpy()
+        with self.transaction() as conn:
+            revised: list[tuple[dt.date, float, float]] = []
+            if replace:
+                conn.execute("DELETE FROM prices WHERE ticker = ?", (ticker,))
+                existing: dict[str, float] = {}
+            elif iso:
+                existing = dict(
+                    conn.execute(
+                        "SELECT date, close FROM prices WHERE ticker = ? AND date BETWEEN ? AND ?",
+                        (ticker, iso[0], iso[-1]),
+                    ).fetchall()
+                )
+            else:
+                existing = {}
+            for day, new in zip(iso, close, strict=True):
+                old = existing.get(day)
+                if old is not None and abs(new - old) > revision_tolerance * max(abs(old), 1e-12):
+                    revised.append((dt.date.fromisoformat(day), float(old), float(new)))
+            added = sum(1 for day in iso if day not in existing)
+            conn.executemany(
+                "INSERT OR REPLACE INTO prices(ticker, date, close, adj_close) VALUES (?, ?, ?, ?)",
+                zip([ticker] * len(iso), iso, close.tolist(), adj.tolist(), strict=True),
+            )
+            if callable(on_written):
+                on_written()
+            conn.execute(
+                "INSERT INTO refresh_log(ticker, source, started_at, finished_at, rows_added, "
+                "rows_revised, first_date, last_date, ok, message) VALUES (?,?,?,?,?,?,?,?,1,'')",
+                (ticker, source, started, _utc_now(), added, len(revised),
+                 iso[0] if iso else None, iso[-1] if iso else None),
+            )
+        return WriteResult(
+            ticker,
+            added,
+            revised,
+            dt.date.fromisoformat(iso[0]) if iso else None,
+            dt.date.fromisoformat(iso[-1]) if iso else None,
+        )
+
+    def log_failure(self, ticker: str, source: str, message: str) -> None:
+        """Record a failed refresh of ``ticker`` in the log (does not touch prices or version)."""
+        now = _utc_now()
+        with self._lock:
+            conn = self._connect()
+            for attempt in range(3):
+                try:
+                    conn.execute(
+                        "INSERT INTO refresh_log(ticker, source, started_at, finished_at, ok, "
+                        "message) VALUES (?, ?, ?, ?, 0, ?)",
+                        (ticker, source, now, now, message),
+                    )
+                    return
+                except sqlite3.OperationalError:
+                    time.sleep(0.1 * (attempt + 1))
+
+
+_STORES: dict[Path, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    """The shared Store object for ``path`` (default: :func:`default_path`)."""
+    resolved = Path(path).expanduser() if path is not None else default_path()
+    store = _STORES.get(resolved)
+    if store is None:
+        with _STORES_LOCK:
+            store = _STORES.setdefault(resolved, Store(resolved))
+    return store
