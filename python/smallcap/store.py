@@ -81,6 +81,7 @@ class WriteResult:
     revised: list[tuple[dt.date, float, float]] = field(default_factory=list)
     first_date: dt.date | None = None
     last_date: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _utc_now() -> str:

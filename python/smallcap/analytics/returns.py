@@ -1,0 +1,114 @@
+"""Window returns and the rotation between a small-cap and a large-cap ticker.
+
+R = C(as_of) / C(window start) - 1, as a fraction. Two-ticker functions use only the
+dates both tickers have (inner join) and resolve ``as_of`` and the window on them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import params
+from ..errors import BadArgument, NoAnswer, NoData
+from .history import History, as_history, inner_join
+from .streaks import _dates
+from .windows import window_start, window_starts
+
+
+def _window_return(history: History, window: object, as_of: object) -> float:
+    span = params.window(window)
+    end = history.locate(params.optional_date(as_of, "as_of"))
+    start = window_start(history.dates, end, span, history.ticker)
+    return float(history.close[end] / history.close[start] - 1.0)
+
+
+def window_return(
+    closes: pd.Series | History, window: object = "1M", as_of: object = None
+) -> float:
+    """Return over ``window`` (trading days or "1W"/"1M"/"3M"/"6M"/"1Y"/"YTD") ending on
+    ``as_of``, as a fraction."""
+    return _window_return(as_history(closes), window, as_of)
+
+
+def _pair_returns(
+    small: pd.Series | History, large: pd.Series | History, window: object, as_of: object
+) -> tuple[float, float]:
+    joined_small, joined_large = inner_join(as_history(small), as_history(large))
+    span = params.window(window)
+    end = joined_small.locate(params.optional_date(as_of, "as_of"))
+    start = window_start(
+        joined_small.dates, end, span, f"{joined_small.ticker}/{joined_large.ticker}"
+    )
+    return (
+        float(joined_small.close[end] / joined_small.close[start] - 1.0),
+        float(joined_large.close[end] / joined_large.close[start] - 1.0),
+    )
+
+
+def rotation_spread(
+    small: pd.Series | History,
+    large: pd.Series | History,
+    window: object = "1M",
+    as_of: object = None,
+) -> float:
+    """R_small - R_large over ``window`` ending on ``as_of`` (fractions, common dates)."""
+    small_return, large_return = _pair_returns(small, large, window, as_of)
+    return small_return - large_return
+
+
+def rotation_ratio(
+    small: pd.Series | History,
+    large: pd.Series | History,
+    window: object = "1M",
+    as_of: object = None,
+) -> float:
+    """R_small / R_large over ``window`` ending on ``as_of`` ("triple the gains" = 3.0)."""
+    small_return, large_return = _pair_returns(small, large, window, as_of)
+    if large_return == 0.0:
+        raise NoAnswer("the large-cap return over the window is 0, so the ratio is undefined")
+    return small_return / large_return
+
+
+SERIES_COLUMNS = ["date", "small_return", "large_return", "spread"]
+
+
+def rotation_series(
+    small: pd.Series | History,
+    large: pd.Series | History,
+    window: object = "1M",
+    start: object = None,
+    end: object = None,
+) -> pd.DataFrame:
+    """For each common date in [``start``, ``end``] whose window is complete: R_small,
+    R_large and their spread over ``window`` ending that day (fractions)."""
+    joined_small, joined_large = inner_join(as_history(small), as_history(large))
+    span = params.window(window)
+    start_day = params.optional_date(start, "start")
+    end_day = params.optional_date(end, "end")
+    if start_day is not None and end_day is not None and start_day > end_day:
+        raise BadArgument(
+            "start", f"{params.to_date(start_day)} is after end {params.to_date(end_day)}"
+        )
+    last = joined_small.locate(end_day, "end")
+    first = joined_small.locate_since(start_day)
+    ends = np.arange(first, last + 1)
+    starts = window_starts(joined_small.dates, ends, span)
+    keep = starts >= 0
+    ends, starts = ends[keep], starts[keep]
+    if not len(ends):
+        raise NoData(
+            f"no date in the range has a complete {span} window for "
+            f"{joined_small.ticker}/{joined_large.ticker}; widen the range or shorten the window"
+        )
+    small_returns = joined_small.close[ends] / joined_small.close[starts] - 1.0
+    large_returns = joined_large.close[ends] / joined_large.close[starts] - 1.0
+    return pd.DataFrame(
+        {
+            "date": _dates(joined_small.dates[ends]),
+            "small_return": small_returns,
+            "large_return": large_returns,
+            "spread": small_returns - large_returns,
+        },
+        columns=SERIES_COLUMNS,
+    )

@@ -1,0 +1,88 @@
+"""Look-back windows: a number of trading days, or a calendar period.
+
+A calendar window ending on day D starts at the last close on or before the same
+calendar day one period earlier, the day clipped to the month's end (2023-03-31
+minus 1M is 2023-02-28); "YTD" starts at the last close of the previous year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from .. import params
+from ..errors import OutOfRange
+from ..params import Window
+
+MONTHS = {"1M": 1, "3M": 3, "6M": 6, "1Y": 12}
+
+
+def _shift_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved back ``months`` calendar months, clipped to the target month's end."""
+    total = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(total, 12)
+    month += 1
+    next_first = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_first - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))
+
+
+def calendar_anchor(day: dt.date, period: str) -> dt.date:
+    """The calendar day one ``period`` before ``day`` (YTD: 31 December of the previous year)."""
+    if period == "1W":
+        return day - dt.timedelta(days=7)
+    if period == "YTD":
+        return dt.date(day.year - 1, 12, 31)
+    return _shift_months(day, MONTHS[period])
+
+
+def calendar_anchors(days: np.ndarray, period: str) -> np.ndarray:
+    """Vectorised :func:`calendar_anchor` over ``datetime64[D]`` days."""
+    days = days.astype("datetime64[D]")
+    if period == "1W":
+        return days - np.timedelta64(7, "D")
+    months = days.astype("datetime64[M]")
+    if period == "YTD":
+        years = days.astype("datetime64[Y]")
+        return years.astype("datetime64[D]") - np.timedelta64(1, "D")
+    target = months - np.timedelta64(MONTHS[period], "M")
+    day_of_month = (days - months.astype("datetime64[D]")).astype("int64")
+    month_length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        "int64"
+    )
+    return target.astype("datetime64[D]") + np.minimum(day_of_month, month_length - 1)
+
+
+def window_start(dates: np.ndarray, end: int, window: Window, ticker: str = "") -> int:
+    """Index of the close a window ending at index ``end`` of ``dates`` starts from."""
+    if window.rows:
+        start = end - window.rows
+        if start < 0:
+            raise OutOfRange(
+                "window",
+                f"{window.rows} trading days before {params.to_date(dates[end])} reach past the "
+                f"first stored date of {ticker or 'the data'} ({params.to_date(dates[0])}); "
+                "use a shorter window or a later as_of",
+            )
+        return start
+    anchor = calendar_anchor(params.to_date(dates[end]), window.period)
+    start = int(np.searchsorted(dates, np.datetime64(anchor, "D"), side="right")) - 1
+    if start < 0:
+        raise OutOfRange(
+            "window",
+            f"a {window.period} window ending {params.to_date(dates[end])} starts on {anchor}, "
+            f"before the first stored date of {ticker or 'the data'} "
+            f"({params.to_date(dates[0])}); use a later as_of",
+        )
+    return start
+
+
+def window_starts(dates: np.ndarray, ends: np.ndarray, window: Window) -> np.ndarray:
+    """Vectorised :func:`window_start`; -1 where the window reaches before the first date."""
+    if window.rows:
+        starts = ends - window.rows
+    else:
+        anchors = calendar_anchors(dates[ends], window.period)
+        starts = np.searchsorted(dates, anchors, side="right") - 1
+    return np.where(starts >= 0, starts, -1)
