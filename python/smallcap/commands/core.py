@@ -170,7 +170,8 @@ def run_call(args: argparse.Namespace) -> int:
         raise BadArgument(args.function, f"takes at most {len(accepted)} arguments "
                           f"({', '.join(p.name for p in accepted)})")
     values = [None if a == "" else a for a in args.args]
-    call_args = {p.name: (v if v is not None else p.default) for p, v in zip(accepted, values)}
+    call_args = {p.name: (p.default if v is None else v)
+                 for p, v in zip(accepted, values, strict=False)}
     result = function(**call_args)
     if hasattr(result, "to_dict"):
         if args.json:

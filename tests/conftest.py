@@ -1,0 +1,78 @@
+"""Shared fixtures: the reference data folder and stores filled from it.
+
+No test touches the user's own store: the session points $SMALLCAP_STORE at an empty
+temporary file before anything runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+REFERENCE_FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "^NDX": "NDX.csv", "^DJI": "DJI.csv",
+                   "^TNX": "TNX.csv", "SPY": "SPY.csv", "IWM": "IWM.csv", "QQQ": "QQQ.csv"}
+NOTE_DAY = "2024-07-16"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tmp = Path(config.rootpath) / ".pytest_cache" / "session-store"
+    tmp.mkdir(parents=True, exist_ok=True)
+    for stale in tmp.glob("default.sqlite*"):
+        stale.unlink()
+    os.environ["SMALLCAP_STORE"] = str(tmp / "default.sqlite")
+    os.environ.setdefault("SMALLCAP_YAHOO_URL", "http://127.0.0.1:9")  # never the internet
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data beside the repository (real Yahoo history, read in place)."""
+    if not (SHARED_DATA / "RUT.csv").exists():
+        pytest.fail(f"reference data not found at {SHARED_DATA}: check out ../shared beside the repo")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def reference_store_path(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of a store filled once per session with every reference file."""
+    from smallcap import api
+    from smallcap.store import Store
+
+    path = tmp_path_factory.mktemp("reference") / "reference.sqlite"
+    store = Store(path)
+    for ticker, name in REFERENCE_FILES.items():
+        api.load_csv(ticker, shared_data / name, store=store)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_store(reference_store_path: Path):
+    """A Store over the reference data. Treat it as read-only."""
+    from smallcap.store import Store
+
+    return Store(reference_store_path)
+
+
+@pytest.fixture()
+def empty_store(tmp_path: Path):
+    """A fresh, empty store in a temporary folder."""
+    from smallcap.store import Store
+
+    store = Store(tmp_path / "empty.sqlite")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def rut(reference_store):
+    """^RUT as a History."""
+    return reference_store.history("^RUT")
+
+
+@pytest.fixture(scope="session")
+def gspc(reference_store):
+    """^GSPC as a History."""
+    return reference_store.history("^GSPC")
