@@ -1,0 +1,72 @@
+"""``smallcap addin build | install | uninstall [--dry-run]``: the Excel add-in."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import addin
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``addin`` command group."""
+    parser = subparsers.add_parser(
+        "addin", help="build, install or uninstall the Excel add-in (smallcap.xlam)"
+    )
+    sub = parser.add_subparsers(dest="addin_command", metavar="ACTION", required=True)
+
+    build = sub.add_parser(
+        "build",
+        help="generate the UDF wrapper module and build smallcap.xlam from the "
+        "xlwings ribbon template",
+    )
+    build.add_argument("--out", type=Path, default=None,
+                       help="output folder (default: the project's addin/)")
+    build.add_argument("--dry-run", action="store_true",
+                       help="show which files would change, write nothing")
+    build.set_defaults(run=run_build)
+
+    for name, func, text in (
+        ("install", run_install,
+         "copy smallcap.xlam into Excel's start-up folder and write the add-in's user config"),
+        ("uninstall", run_uninstall,
+         "remove smallcap.xlam from Excel's start-up folder and our keys from the config"),
+    ):
+        action = sub.add_parser(name, help=text)
+        action.add_argument("--platform", choices=addin.PLATFORMS, default=None,
+                            help="target platform (default: this machine's)")
+        action.add_argument("--home", type=Path, default=None,
+                            help="user home folder to install into (default: yours)")
+        action.add_argument("--dry-run", action="store_true",
+                            help="show what would be done, change nothing")
+        if name == "install":
+            action.add_argument("--interpreter", default=None,
+                                help="Python the add-in starts (default: this one; "
+                                "pythonw.exe on Windows)")
+            action.add_argument("--xlam", type=Path, default=None,
+                                help="add-in file to install (default: addin/smallcap.xlam)")
+        action.set_defaults(run=func)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    result = addin.build(args.out, dry_run=args.dry_run)
+    verb = "would write" if args.dry_run else "wrote"
+    for path in result.paths:
+        state = f"{verb} {path}" if path in result.changed else f"unchanged {path}"
+        print(state)
+    return 0
+
+
+def run_install(args: argparse.Namespace) -> int:
+    plan = addin.install(platform=args.platform, home=args.home,
+                         interpreter=args.interpreter, xlam=args.xlam, dry_run=args.dry_run)
+    print(plan)
+    if not args.dry_run:
+        print("Start Excel: the 'Small Caps' tab appears on the ribbon.")
+    return 0
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    plan = addin.uninstall(platform=args.platform, home=args.home, dry_run=args.dry_run)
+    print(plan)
+    return 0
