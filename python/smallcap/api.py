@@ -196,7 +196,7 @@ def data_table(tickers: tuple[str, ...] | list[str] | None = None, *,
             continue
     if not columns:
         raise NoData("the store holds none of " + ", ".join(symbols) + " — refresh first")
-    table = pd.concat(columns, axis=1, join="outer").sort_index()
+    table = pd.concat(columns, axis=1, join="outer", sort=True)
     days = table.index.values.astype("datetime64[D]")
     table.insert(0, "date", days.astype(object))
     return table.reset_index(drop=True)
