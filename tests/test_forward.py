@@ -6,11 +6,13 @@ import datetime as dt
 import math
 import statistics
 
-import naive
 import pandas as pd
 import pytest
+
 from smallcap import analytics
 from smallcap.analytics import History
+
+import naive
 
 
 def brute_force(small: History, large: History, horizon: int, length: int, threshold: float,

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+
 from smallcap import analytics
 from smallcap.analytics import History
 from smallcap.errors import NoAnswer, NoData, OutOfRange

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-import naive
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smallcap import analytics
 from smallcap.analytics import History
 from smallcap.analytics.windows import calendar_anchor, calendar_anchors
 from smallcap.errors import NoAnswer, OutOfRange
+
+import naive
 
 NOTE = dt.date(2024, 7, 16)
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import naive
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smallcap import analytics
 from smallcap.analytics import History
+
+import naive
 
 NOTE = dt.date(2024, 7, 16)
 

@@ -5,6 +5,7 @@ and registers itself with :func:`register`."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="SQLite store to use (default: $SMALLCAP_STORE, else the user's data folder)",
     )
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what the sources and the store do (to stderr)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -46,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``smallcap`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    else:  # messages reach the user through the command's own output, not stray log lines
+        logging.getLogger("smallcap").addHandler(logging.NullHandler())
     if args.store:
         os.environ["SMALLCAP_STORE"] = args.store
     try:

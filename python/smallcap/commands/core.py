@@ -81,21 +81,20 @@ def run_load_dir(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refresh_if_needed(as_of: dt.date | None, console: Any) -> None:
-    """Fill an empty or stale store from Yahoo Finance; offline, say so in one line."""
+def _refresh_if_needed(as_of: dt.date | None, console: Any) -> bool:
+    """Fill an empty or stale store from Yahoo Finance; offline, say so in one line.
+    Returns False when the store is still empty afterwards."""
     store = api.current_store()
     last = store.last_date(api.DEFAULT_TICKER)
     today = dt.date.today()
     if last is not None and (as_of is not None and as_of <= last
                              or (today - last).days <= STALE_AFTER_DAYS):
-        return
-    try:
-        from ..sources.refresh import refresh
-    except ModuleNotFoundError:
-        return
+        return True
+    from ..sources.refresh import refresh
+
     outcome = refresh(show_progress=True)
     if outcome.ok:
-        return
+        return True
     if outcome.offline:
         console.print(
             "[yellow]Yahoo Finance is unreachable (no internet?): "
@@ -104,6 +103,7 @@ def _refresh_if_needed(as_of: dt.date | None, console: Any) -> None:
         )
     else:
         console.print(f"[yellow]{outcome.summary()}[/yellow]")
+    return store.last_date(api.DEFAULT_TICKER) is not None
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -113,8 +113,10 @@ def run_report(args: argparse.Namespace) -> int:
 
     console = _console()
     as_of = params.optional_date(args.as_of, "--as-of")
-    if not args.no_refresh:
-        _refresh_if_needed(None if as_of is None else params.to_date(as_of), console)
+    if not args.no_refresh and not _refresh_if_needed(
+        None if as_of is None else params.to_date(as_of), console
+    ):
+        return 1
     try:
         day, claims = story(as_of)
     except NoData as exc:
