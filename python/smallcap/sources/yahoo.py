@@ -422,9 +422,9 @@ def fetch_history(ticker: str, start: dt.date | None = None, *,
     frame = None
     error: BaseException | None = None
     with _YF_LOCK, warnings.catch_warnings():
+        yf = _configure_yfinance(settings)  # first: importing yfinance adds warning filters
         # yfinance's own pandas deprecation warnings are not the user's business
         warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
-        yf = _configure_yfinance(settings)
         hide = yf.config.debug.hide_exceptions
         yf.config.debug.hide_exceptions = False
         try:
