@@ -30,7 +30,7 @@ def run_refresh(args: argparse.Namespace) -> int:
     message is printed), 3 when offline (no ticker could reach Yahoo)."""
     report = refresh(args.tickers or None, show_progress=not args.quiet)
     for result in report.failed:
-        print(f"failed: {result.message}", file=sys.stderr)
+        print(f"failed: {result.ticker}: {result.message}", file=sys.stderr)
     print(report.summary())
     if report.ok:
         return 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -249,13 +250,15 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
         result.message = exc.message
     except SmallcapError as exc:
         result.kind = "store" if type(exc).__name__ == "StoreError" else "payload"
-        result.message = exc.message if exc.message.startswith(ticker) else (
-            f"{ticker}: {exc.message}")
+        result.message = exc.message
     except Exception as exc:  # an unexpected bug in a source must not stop other tickers
         result.kind = "error"
         first = (str(exc).strip().splitlines() or [""])[0]
         result.message = f"{ticker}: unexpected {type(exc).__name__}: {first}"
     result.seconds = time.perf_counter() - began
+    prefix = f"{ticker}: "
+    if result.message.startswith(prefix):  # the ticker is a field of its own
+        result.message = result.message[len(prefix):]
     if not result.ok:
         if result.last_date is None:
             try:
@@ -266,7 +269,7 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
             store.log_failure(ticker, SOURCE, result.message)
         except SmallcapError:
             pass
-        log.warning("%s", result.message)
+        log.warning("%s: %s", ticker, result.message)
     return result
 
 
@@ -300,6 +303,14 @@ class _RichProgress:
         self.progress.update(self.task, advance=1, note=note)
 
 
+def _default_store() -> Store:
+    """The store ``smallcap.api.use_store`` chose in this process, else :func:`open_store`."""
+    api = sys.modules.get("smallcap.api")  # not imported here: api sits above sources
+    if api is not None and hasattr(api, "current_store"):
+        return api.current_store()
+    return open_store()
+
+
 def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None = None,
             progress: Progress | None = None, show_progress: bool = False) -> RefreshReport:
     """Refresh ``tickers`` (default :func:`default_tickers`) from Yahoo Finance into the
@@ -315,7 +326,7 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None =
         asked = [t for t in tickers.replace(";", ",").split(",") if t.strip()]
     else:
         asked = list(tickers)
-    store = store if store is not None else open_store()
+    store = store if store is not None else _default_store()
     settings = yahoo.YahooSettings.from_env()
     session = None
     results: list[TickerResult] = []

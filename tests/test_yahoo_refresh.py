@@ -1,0 +1,265 @@
+"""The Yahoo source and the incremental refresh, against a local server that speaks
+Yahoo's chart API (tests/yahoo_server.py) and the real yfinance code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yahoo_server as server_module
+from yahoo_server import DATA_DIR, YahooServer
+
+from smallcap.sources import yahoo as source
+from smallcap.sources.refresh import OVERLAP_DAYS, refresh
+from smallcap.store import Store
+
+yahoo_server = server_module.yahoo_server  # fixtures: the module's server, reset per test
+yahoo = server_module.yahoo
+
+CUT = "2026-01-30"  # what the store holds before a refresh; the server has up to 2026-02-23
+
+
+def csv_rows(symbol: str, until: str | None = None) -> pd.DataFrame:
+    frame = pd.read_csv(DATA_DIR / f"{symbol.lstrip('^')}.csv")
+    rows = pd.DataFrame({"date": pd.to_datetime(frame["Date"]).to_numpy().astype("datetime64[D]"),
+                         "close": frame["Close"].to_numpy(dtype="float64"),
+                         "adj_close": frame["Close"].to_numpy(dtype="float64")})
+    if until is not None:
+        rows = rows.loc[rows["date"] <= np.datetime64(until)]
+    return rows.reset_index(drop=True)
+
+
+def snapshot(store: Store, ticker: str) -> list[tuple]:
+    with store._lock:
+        return store._connect().execute(
+            "SELECT date, close, adj_close FROM prices WHERE ticker = ? ORDER BY date", (ticker,)
+        ).fetchall()
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> Store:
+    """A store holding ^RUT and IWM up to CUT (from the reference files)."""
+    store = Store(tmp_path / "store.sqlite")
+    for symbol in ("^RUT", "IWM"):
+        store.write(symbol, csv_rows(symbol, CUT), "csv")
+    yield store
+    store.close()
+
+
+# -- fetching ------------------------------------------------------------------------------
+
+
+def test_first_refresh_stores_the_whole_history(yahoo: YahooServer, tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    report = refresh(["^RUT"], store=store)
+    assert report.ok, report.summary()
+    expected = csv_rows("^RUT")
+    got = store.frame("^RUT")
+    assert len(got) == len(expected) == report.results[0].added
+    assert (got.index.values.astype("datetime64[D]") == expected["date"].to_numpy()).all()
+    np.testing.assert_allclose(got["close"].to_numpy(), expected["close"].to_numpy(), rtol=1e-12)
+    assert report.results[0].last_date == pd.Timestamp(expected["date"].iloc[-1]).date()
+    assert report.summary().startswith(
+        f"refreshed 1/1 ticker(s): {len(expected)} row(s) added, last date 2026-02-23 (")
+    [chart] = [r for r in yahoo.chart_requests("^RUT") if "period1" in r.query]
+    assert int(chart.query["period1"]) < pd.Timestamp("1987-09-10").timestamp()
+
+
+def test_incremental_refresh_asks_only_the_overlap(yahoo: YahooServer, filled: Store) -> None:
+    before = snapshot(filled, "^RUT")
+    first = refresh(["^RUT"], store=filled)
+    assert first.ok, first.summary()
+    new_days = len(csv_rows("^RUT")) - len(before)
+    assert first.results[0].added == new_days > 0
+    assert snapshot(filled, "^RUT")[: len(before) - 5] == before[:-5]  # older rows untouched
+    stored = filled.frame("^RUT")
+    np.testing.assert_allclose(stored["close"].to_numpy(), csv_rows("^RUT")["close"].to_numpy())
+    [chart] = [r for r in yahoo.chart_requests("^RUT") if "period1" in r.query]
+    start = pd.Timestamp(CUT) - pd.Timedelta(days=OVERLAP_DAYS)
+    asked_from = pd.Timestamp(int(chart.query["period1"]), unit="s", tz="UTC")
+    assert asked_from.tz_convert("America/New_York").date() == start.date()
+
+    yahoo.log.clear()
+    second = refresh(["^RUT"], store=filled)
+    assert second.ok and second.results[0].added == 0 and second.results[0].revised == 0
+    charts = yahoo.chart_requests("^RUT")
+    assert len(charts) == 1
+    last = filled.last_date("^RUT")
+    asked_from = pd.Timestamp(int(charts[0].query["period1"]), unit="s", tz="UTC")
+    assert asked_from.tz_convert("America/New_York").date() == last - pd.Timedelta(
+        days=OVERLAP_DAYS)
+    full = len(json.dumps(yahoo.chart("^RUT", {"range": "max"}, None)).encode())
+    assert yahoo.bytes_served() < 0.01 * full
+    assert second.results[0].nbytes == yahoo.bytes_served()
+
+
+def test_revised_overlap_close_replaces_the_stored_one_and_is_logged(
+    yahoo: YahooServer, filled: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert refresh(["^RUT"], store=filled).ok
+    day = filled.frame("^RUT").index[-2].date()
+    old = float(filled.frame("^RUT", day, day)["close"].iloc[0])
+    yahoo.revisions[("^RUT", day.isoformat())] = 1.02
+    with caplog.at_level(logging.WARNING, logger="smallcap.sources.refresh"):
+        report = refresh(["^RUT"], store=filled)
+    result = report.results[0]
+    assert result.ok and result.added == 0 and result.revised == 1
+    assert result.revisions == [(day, pytest.approx(old), pytest.approx(old * 1.02))]
+    assert float(filled.frame("^RUT", day, day)["close"].iloc[0]) == pytest.approx(old * 1.02)
+    assert any("revised the close of " + day.isoformat() in m for m in caplog.messages)
+    assert "revised" in report.summary()
+
+
+def test_raw_and_adjusted_close_and_a_moved_adjustment_factor(
+    yahoo: YahooServer, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    yahoo.adj_factor["IWM"] = 0.98
+    yahoo.cutoff["IWM"] = np.datetime64(CUT)
+    assert refresh(["IWM"], store=store).ok
+    frame = store.frame("IWM")
+    np.testing.assert_allclose(frame["adj_close"] / frame["close"], 0.98)
+    np.testing.assert_allclose(frame["close"].to_numpy(), csv_rows("IWM", CUT)["close"])
+    # a dividend goes ex: Yahoo's factor moves for every earlier day; incremental rows
+    # and all older stored rows must stay one consistent adjusted chain
+    yahoo.cutoff.clear()
+    yahoo.adj_factor["IWM"] = 0.97
+    report = refresh(["IWM"], store=store)
+    assert report.ok and report.results[0].added > 0
+    frame = store.frame("IWM")
+    assert len(frame) == len(csv_rows("IWM"))
+    np.testing.assert_allclose(frame["adj_close"] / frame["close"], 0.97)
+
+
+def test_tz_aware_index_becomes_the_exchange_local_trading_day() -> None:
+    index = pd.DatetimeIndex(["2024-07-16 00:00", "2024-07-17 00:00"]).tz_localize("Asia/Tokyo")
+    frame = pd.DataFrame({"Close": [1.0, 2.0], "Adj Close": [0.5, 1.0]}, index=index)
+    rows = source.frame_to_rows(frame, "^N225")
+    assert [d.isoformat() for d in rows["date"].dt.date] == ["2024-07-16", "2024-07-17"]
+    assert index.tz_convert("UTC")[0].date().isoformat() == "2024-07-15"  # not the UTC day
+    assert rows["adj_close"].tolist() == [0.5, 1.0]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # yfinance's own inplace= calls
+def test_download_multiindex_columns_give_the_same_rows(yahoo: YahooServer) -> None:
+    import yfinance as yf
+
+    settings = source.YahooSettings.from_env()
+    fetched = source.fetch_history("IWM", pd.Timestamp("2026-02-02").date(), settings=settings)
+    frame = yf.download("IWM", start="2026-02-02", auto_adjust=False, actions=False,
+                        progress=False, threads=False, session=source.new_session(settings))
+    assert isinstance(frame.columns, pd.MultiIndex)
+    rows = source.frame_to_rows(frame, "IWM")
+    pd.testing.assert_frame_equal(rows, fetched.rows)
+    swapped = frame.swaplevel(axis=1)
+    pd.testing.assert_frame_equal(source.frame_to_rows(swapped, "IWM"), fetched.rows)
+
+
+def test_session_rewrites_yahoo_hosts_only_when_configured() -> None:
+    local = source.new_session(source.YahooSettings(url="http://127.0.0.1:8765"))
+    assert local.rewrite("https://query1.finance.yahoo.com/v8/finance/chart/%5ERUT?range=1d") \
+        == "http://127.0.0.1:8765/v8/finance/chart/%5ERUT?range=1d"
+    assert local.rewrite("https://fc.yahoo.com") == "http://127.0.0.1:8765/"
+    assert local.rewrite("https://example.org/x") == "https://example.org/x"
+    real = source.new_session(source.YahooSettings())
+    url = "https://query2.finance.yahoo.com/v1/test/getcrumb"
+    assert real.rewrite(url) == url
+
+
+def test_yfinance_caches_live_in_the_configured_folder(yahoo: YahooServer) -> None:
+    from yfinance import cache
+
+    source.fetch_history("^RUT", pd.Timestamp("2026-02-16").date())
+    folder = Path(cache._TzDBManager.get_location())
+    assert folder.name == "yfinance-cache" and (folder / "tkr-tz.db").exists()
+    assert Path.home() not in folder.parents
+
+
+# -- faults: each leaves the failed ticker's rows as they were, the others refreshed ----------
+
+FAULT_MESSAGES = {
+    "429": r"rate-limiting requests \(HTTP 429.*gave up after 3 attempts",
+    "500": r"failed with HTTP 500 \(server error\).*gave up after 3 attempts",
+    "503": r"failed with HTTP 503 \(server error\).*gave up after 3 attempts",
+    "timeout": r"did not answer within 0.3 s \(timeout\).*gave up after 3 attempts",
+    "truncated": r"malformed answer \(not valid JSON",
+    "malformed": r"malformed answer \(not valid JSON",
+    "nan": r"1 row\(s\) without a valid close \(first 2026-02-23\); nothing stored",
+    "duplicate": r"two bars for 2026-02-20; nothing stored",
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULT_MESSAGES))
+def test_fault_leaves_the_ticker_as_it_was(
+    fault: str, yahoo: YahooServer, filled: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if fault == "timeout":
+        monkeypatch.setenv("SMALLCAP_YAHOO_TIMEOUT", "0.3")
+        yahoo.timeout_seconds = 1.0
+    before = snapshot(filled, "^RUT")
+    yahoo.set_fault("^RUT", fault)
+    report = refresh(["^RUT", "IWM"], store=filled)
+    rut, iwm = report.results
+    assert not rut.ok and not report.ok and not report.offline
+    assert rut.message.count("\n") == 0
+    assert re.search(FAULT_MESSAGES[fault], rut.message), rut.message
+    assert snapshot(filled, "^RUT") == before
+    assert rut.last_date == pd.Timestamp(CUT).date()
+    assert iwm.ok and iwm.added > 0 and filled.last_date("IWM") > pd.Timestamp(CUT).date()
+    logged = filled.refresh_log()
+    failure = logged.loc[(logged["ticker"] == "^RUT") & (logged["ok"] == 0)]
+    assert failure["message"].iloc[0] == rut.message
+    assert "failed: ^RUT" in report.summary()
+    retryable = fault in ("429", "500", "503", "timeout")
+    assert rut.attempts == (3 if retryable else 1)
+    if retryable:  # bounded: yfinance itself tries each request twice on an HTTP error
+        assert len(yahoo.chart_requests("^RUT")) <= 3 * 2
+
+
+def test_transient_server_error_is_retried_then_succeeds(
+    yahoo: YahooServer, filled: Store
+) -> None:
+    yahoo.set_fault("^RUT", "503", count=2)
+    report = refresh(["^RUT"], store=filled)
+    assert report.ok, report.summary()
+    assert report.results[0].attempts == 2 and report.results[0].added > 0
+
+
+def test_unknown_ticker(yahoo: YahooServer, filled: Store) -> None:
+    before = snapshot(filled, "^RUT")
+    report = refresh(["^XYZ", "^RUT"], store=filled)
+    bad, rut = report.results
+    assert not bad.ok and bad.kind == "no_data" and bad.attempts == 1
+    assert bad.message == ("Yahoo Finance has no data for ^XYZ (No data found, symbol may be "
+                           "delisted); check the symbol")
+    assert snapshot(filled, "^XYZ") == []
+    assert rut.ok and len(snapshot(filled, "^RUT")) > len(before)
+
+
+def test_no_network(yahoo: YahooServer, filled: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("SMALLCAP_YAHOO_URL", f"http://127.0.0.1:{port}")
+    before = {t: snapshot(filled, t) for t in ("^RUT", "IWM")}
+    report = refresh(["^RUT", "IWM"], store=filled)
+    assert report.offline and not report.ok
+    for result in report.results:
+        assert result.kind == "offline" and result.attempts == 1
+        assert result.message == (f"cannot connect to the Yahoo server at http://127.0.0.1:{port} "
+                                  "(no network, or the server is down)")
+    assert {t: snapshot(filled, t) for t in ("^RUT", "IWM")} == before
+    assert report.summary().startswith("offline: cannot reach Yahoo Finance; 2 ticker(s) left")
+
+
+def test_bad_symbol_is_reported_without_a_request(yahoo: YahooServer, filled: Store) -> None:
+    report = refresh(["not a ticker"], store=filled)
+    assert not report.ok and report.results[0].kind == "bad_ticker"
+    assert "is not a ticker symbol" in report.results[0].message
+    assert yahoo.log == []
