@@ -127,8 +127,9 @@ def to_excel(value: Any) -> Any:
         return None if math.isnan(value) else "#NUM! the result is infinite"
     if value is pd.NaT:
         return None
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is not None else value
+    if isinstance(value, dt.datetime):  # also pandas Timestamp; a tz-aware one keeps its clock
+        return dt.datetime(value.year, value.month, value.day, value.hour, value.minute,
+                           value.second, value.microsecond)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, bool | np.bool_):

@@ -1,0 +1,142 @@
+"""Helpers for the Excel-layer tests: Excel-shaped values, a stand-in for the few parts of
+an xlwings Book that :func:`smallcap.ribbon.main` touches, and reading the add-in back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+ADDIN_CONTENT_TYPE = b"application/vnd.ms-excel.addin.macroEnabled.main+xml"
+XLSM_CONTENT_TYPE = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def excel_value(value: Any) -> Any:
+    """What an Excel cell holds for a Python value (written independently of smallcap):
+    dates as midnight datetimes, NaN/NaT as None, numpy scalars as Python numbers."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):  # incl. pandas Timestamp: a plain naive datetime
+        return dt.datetime(value.year, value.month, value.day, value.hour, value.minute,
+                           value.second, value.microsecond)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+        if isinstance(value, dt.date):
+            return excel_value(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def excel_table(frame: pd.DataFrame) -> list[list[Any]]:
+    """A DataFrame as Excel shows a spilled table: header row, then the rows."""
+    rows = [[excel_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    return [[str(c) for c in frame.columns], *rows]
+
+
+def same_cells(left: Any, right: Any, rel: float = 1e-12) -> bool:
+    """Cell-by-cell equality with a float tolerance (None == None)."""
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(
+            same_cells(a, b, rel) for a, b in zip(left, right, strict=True)
+        )
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=rel, abs_tol=1e-15)
+    return type(left) is type(right) and left == right
+
+
+# -- a stand-in for an xlwings Book -------------------------------------------------------
+
+
+class FakeRange:
+    def __init__(self, sheet: FakeSheet, address: str) -> None:
+        self.sheet, self.address = sheet, address
+
+    @property
+    def value(self) -> Any:
+        return self.sheet.cells.get(self.address)
+
+    @value.setter
+    def value(self, data: Any) -> None:
+        self.sheet.cells[self.address] = data
+        self.sheet.writes += 1
+
+
+class FakeSheet:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.cells: dict[str, Any] = {"A1": [["stale"]], "Z99": "stale"}
+        self.cleared = 0
+        self.writes = 0
+
+    def clear_contents(self) -> None:
+        self.cells.clear()
+        self.cleared += 1
+
+    def range(self, address: str) -> FakeRange:
+        return FakeRange(self, address)
+
+
+class FakeAppApi:
+    def __init__(self) -> None:
+        self.full_calculations = 0
+
+    def CalculateFull(self) -> None:  # noqa: N802 (COM name)
+        self.full_calculations += 1
+
+
+class FakeApp:
+    """Records what main() shows: status bar texts, alerts, recalculations."""
+
+    def __init__(self) -> None:
+        self.statuses: list[str] = []
+        self.alerts: list[tuple[str, str | None]] = []
+        self.api = FakeAppApi()
+
+    @property
+    def status_bar(self) -> str | None:
+        return self.statuses[-1] if self.statuses else None
+
+    @status_bar.setter
+    def status_bar(self, value: str) -> None:
+        self.statuses.append(value)
+
+    def alert(self, prompt: str, title: str | None = None, **_: Any) -> None:
+        self.alerts.append((prompt, title))
+
+    def calculate(self) -> None:  # the fallback main() should not need on Windows
+        raise AssertionError("expected a full recalculation")
+
+
+class FakeBook:
+    def __init__(self, *sheet_names: str) -> None:
+        self.app = FakeApp()
+        self.sheets = [FakeSheet(n) for n in sheet_names]
+
+    def sheet(self, name: str) -> FakeSheet:
+        return next(s for s in self.sheets if s.name == name)
+
+
+# -- the add-in file ----------------------------------------------------------------------
+
+
+def xlam_as_xlsm(path: Path) -> io.BytesIO:
+    """The add-in with the workbook part re-labelled as .xlsm, which openpyxl can read
+    (it refuses the add-in content type); every other byte is the add-in's."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                assert ADDIN_CONTENT_TYPE in data
+                data = data.replace(ADDIN_CONTENT_TYPE, XLSM_CONTENT_TYPE)
+            target.writestr(info, data)
+    buffer.seek(0)
+    return buffer
