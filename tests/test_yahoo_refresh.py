@@ -15,6 +15,7 @@ import pytest
 import yahoo_server as server_module
 from yahoo_server import DATA_DIR, YahooServer
 
+import smallcap
 from smallcap.sources import yahoo as source
 from smallcap.sources.refresh import OVERLAP_DAYS, refresh
 from smallcap.store import Store
@@ -57,7 +58,8 @@ def filled(tmp_path: Path) -> Store:
 
 def test_first_refresh_stores_the_whole_history(yahoo: YahooServer, tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
-    report = refresh(["^RUT"], store=store)
+    assert smallcap.refresh is refresh  # the one Python call the ribbon uses
+    report = smallcap.refresh(["^RUT"], store=store)
     assert report.ok, report.summary()
     expected = csv_rows("^RUT")
     got = store.frame("^RUT")

@@ -72,7 +72,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'smallcap' has no attribute {name!r}")
     module = import_module(module_name)
-    value = module if module_name.endswith("." + name) else getattr(module, name)
+    value = module if module_name == f"{__name__}.{name}" else getattr(module, name)
     globals()[name] = value
     return value
 
