@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from smallcap import analytics
+from smallcap import analytics, params
 from smallcap.analytics import History
 from smallcap.errors import NoAnswer, NoData, OutOfRange
 
@@ -19,7 +19,7 @@ def test_highest_since_on_note_day(rut: History) -> None:
 @pytest.mark.parametrize("day", ["1995-06-01", "2008-10-10", "2016-11-09", "2024-07-16",
                                  "2025-12-01"])
 def test_highest_since_equals_brute_force(rut: History, day: str) -> None:
-    position = rut.locate(pd.Timestamp(day).to_datetime64().astype("datetime64[D]"))
+    position = rut.locate(params.date(day, "day"))
     level = rut.close[position]
     expected = None
     for i in range(position - 1, -1, -1):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smallcap import analytics
+from smallcap import analytics, params
 from smallcap.analytics import History
 from smallcap.analytics.windows import calendar_anchor, calendar_anchors
 from smallcap.errors import NoAnswer, OutOfRange
@@ -30,8 +30,8 @@ def test_note_month_is_a_calendar_month(rut: History, gspc: History) -> None:
     # 21 trading days is a different window: only 11.02%
     assert analytics.window_return(rut, 21, NOTE) == pytest.approx(0.1102, abs=5e-5)
     # "1M" starts at the close of 2024-06-14, 20 trading days earlier
-    start = rut.locate(np.datetime64("2024-06-14"))
-    assert rut.locate(np.datetime64(NOTE)) - start == 20
+    start = rut.locate(params.date("2024-06-14", "day"))
+    assert rut.locate(params.date(NOTE, "day")) - start == 20
     assert analytics.window_return(rut, 20, NOTE) == pytest.approx(small, rel=1e-12)
 
 
@@ -65,8 +65,8 @@ def test_calendar_anchor_matches_naive_month_arithmetic(day, months) -> None:
 
 
 def test_ytd_starts_at_last_close_of_previous_year(rut: History) -> None:
-    last_2023 = rut.close[rut.locate(np.datetime64("2023-12-31"))]
-    expected = rut.close[rut.locate(np.datetime64(NOTE))] / last_2023 - 1
+    last_2023 = rut.close[rut.locate(params.date("2023-12-31", "day"))]
+    expected = rut.close[rut.locate(params.date(NOTE, "day"))] / last_2023 - 1
     assert analytics.window_return(rut, "YTD", NOTE) == pytest.approx(expected, rel=1e-12)
 
 

@@ -124,39 +124,53 @@ def window(value: Any, argument: str = "window") -> Window:
     return result
 
 
-def date(value: Any, argument: str) -> np.datetime64:
-    """A calendar day as ``numpy.datetime64[D]``.
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+EXCEL_SERIAL_OF_EPOCH = 25569  # Excel's serial number of 1970-01-01
+_ISO_CACHE: dict[str, int] = {}
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01 (the integer behind ``numpy.datetime64[D]``)."""
+    return day.toordinal() - EPOCH_ORDINAL
+
+
+def date(value: Any, argument: str) -> int:
+    """A calendar day as a day number (days since 1970-01-01, as in ``datetime64[D]``).
 
     Accepts ``datetime.date``/``datetime``, pandas/numpy timestamps, ISO text
     ("2024-07-16") and Excel serial numbers (45489 = 2024-07-16).
     """
-    if isinstance(value, np.datetime64):
-        day = value.astype("datetime64[D]")
-    elif isinstance(value, dt.datetime):
-        day = np.datetime64(value.date(), "D")
-    elif isinstance(value, dt.date):
-        day = np.datetime64(value, "D")
-    elif isinstance(value, str):
+    if isinstance(value, str):
         text = value.strip()
+        cached = _ISO_CACHE.get(text)
+        if cached is not None:
+            return cached
         try:
-            day = np.datetime64(dt.date.fromisoformat(text[:10]), "D")
+            number = day_number(dt.date.fromisoformat(text[:10]))
         except ValueError:
             raise BadArgument(
                 argument, f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-07-16"
             ) from None
-    elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        if len(_ISO_CACHE) < 4096:
+            _ISO_CACHE[text] = number
+        return number
+    if isinstance(value, dt.datetime):
+        return day_number(value.date())
+    if isinstance(value, dt.date):
+        return day_number(value)
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise BadArgument(argument, "expected a date, got an empty date")
+        return int(value.astype("datetime64[D]").astype("int64"))
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         serial = float(value)
         if not math.isfinite(serial) or not 1 <= serial < 2958466:
             raise BadArgument(argument, f"{value!r} is not an Excel date serial number")
-        day = np.datetime64(EXCEL_EPOCH, "D") + np.timedelta64(int(serial), "D")
-    else:
-        raise BadArgument(argument, f"expected a date such as 2024-07-16, got {value!r}")
-    if np.isnat(day):
-        raise BadArgument(argument, "expected a date, got an empty date")
-    return day
+        return int(serial) - EXCEL_SERIAL_OF_EPOCH
+    raise BadArgument(argument, f"expected a date such as 2024-07-16, got {value!r}")
 
 
-def optional_date(value: Any, argument: str) -> np.datetime64 | None:
+def optional_date(value: Any, argument: str) -> int | None:
     """Like :func:`date`, with ``None`` and empty text meaning "not given"."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -165,6 +179,8 @@ def optional_date(value: Any, argument: str) -> np.datetime64 | None:
     return date(value, argument)
 
 
-def to_date(day: np.datetime64) -> dt.date:
-    """``numpy.datetime64`` day to ``datetime.date``."""
-    return day.astype("datetime64[D]").item()
+def to_date(day: int | np.datetime64) -> dt.date:
+    """A day number or ``numpy.datetime64`` to ``datetime.date``."""
+    if isinstance(day, np.datetime64):
+        return day.astype("datetime64[D]").item()
+    return dt.date.fromordinal(int(day) + EPOCH_ORDINAL)

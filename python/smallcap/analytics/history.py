@@ -9,6 +9,7 @@ version answers a repeated question with a binary search and an array lookup.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from typing import Any
 
@@ -112,16 +113,22 @@ class History:
 
     # -- locating days ------------------------------------------------------------------
 
+    @property
+    def day_numbers(self) -> list[int]:
+        """The dates as day numbers (days since 1970-01-01) in a list, for bisect."""
+        return self.memo("day_numbers", lambda: self.dates.astype("int64").tolist())
+
     def require_rows(self) -> None:
         if not len(self):
             raise NoData(f"no data for {self.ticker or 'this series'} — refresh first")
 
-    def locate(self, day: np.datetime64 | None, argument: str = "as_of") -> int:
-        """Index of the last trading day on or before ``day`` (the latest day when None)."""
+    def locate(self, day: int | None, argument: str = "as_of") -> int:
+        """Index of the last trading day on or before day number ``day`` (the latest day
+        when None)."""
         self.require_rows()
         if day is None:
             return len(self.dates) - 1
-        position = int(np.searchsorted(self.dates, day, side="right")) - 1
+        position = bisect.bisect_right(self.day_numbers, day) - 1
         if position < 0:
             raise OutOfRange(
                 argument,
@@ -130,11 +137,11 @@ class History:
             )
         return position
 
-    def locate_since(self, day: np.datetime64 | None) -> int:
-        """Index of the first trading day on or after ``day`` (0 when None)."""
+    def locate_since(self, day: int | None) -> int:
+        """Index of the first trading day on or after day number ``day`` (0 when None)."""
         if day is None:
             return 0
-        return int(np.searchsorted(self.dates, day, side="left"))
+        return bisect.bisect_left(self.day_numbers, day)
 
 
 def as_history(closes: pd.Series | History, ticker: str | None = None) -> History:

@@ -23,7 +23,7 @@ def rate_beta(
     joined, joined_rate = inner_join(as_history(closes), as_history(rate))
     span = params.window(window)
     end = joined.locate(params.optional_date(as_of, "as_of"))
-    start = window_start(joined.dates, end, span, f"{joined.ticker}/{joined_rate.ticker}")
+    start = window_start(joined, end, span, f"{joined.ticker}/{joined_rate.ticker}")
     returns = joined.returns[start + 1 : end + 1]
     changes = joined_rate.changes[start + 1 : end + 1]
     if len(returns) < 2:

@@ -19,7 +19,7 @@ from .windows import window_start, window_starts
 def _window_return(history: History, window: object, as_of: object) -> float:
     span = params.window(window)
     end = history.locate(params.optional_date(as_of, "as_of"))
-    start = window_start(history.dates, end, span, history.ticker)
+    start = window_start(history, end, span, history.ticker)
     return float(history.close[end] / history.close[start] - 1.0)
 
 
@@ -38,7 +38,7 @@ def _pair_returns(
     span = params.window(window)
     end = joined_small.locate(params.optional_date(as_of, "as_of"))
     start = window_start(
-        joined_small.dates, end, span, f"{joined_small.ticker}/{joined_large.ticker}"
+        joined_small, end, span, f"{joined_small.ticker}/{joined_large.ticker}"
     )
     return (
         float(joined_small.close[end] / joined_small.close[start] - 1.0),

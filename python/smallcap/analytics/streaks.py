@@ -70,7 +70,7 @@ def _bounds(history: History, since: object, as_of: object) -> tuple[int, int]:
             f"{params.to_date(since_day)} is after as_of {params.to_date(end_day)}; "
             "since must be on or before as_of",
         )
-    if since_day is not None and since_day > history.dates[last] and end_day is None:
+    if since_day is not None and since_day > history.day_numbers[last] and end_day is None:
         raise BadArgument(
             "since",
             f"{params.to_date(since_day)} is after the last stored date "

@@ -7,6 +7,7 @@ minus 1M is 2023-02-28); "YTD" starts at the last close of the previous year.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from .. import params
 from ..errors import OutOfRange
 from ..params import Window
+from .history import History
 
 MONTHS = {"1M": 1, "3M": 3, "6M": 6, "1Y": 12}
 
@@ -54,8 +56,9 @@ def calendar_anchors(days: np.ndarray, period: str) -> np.ndarray:
     return target.astype("datetime64[D]") + np.minimum(day_of_month, month_length - 1)
 
 
-def window_start(dates: np.ndarray, end: int, window: Window, ticker: str = "") -> int:
-    """Index of the close a window ending at index ``end`` of ``dates`` starts from."""
+def window_start(history: History, end: int, window: Window, ticker: str = "") -> int:
+    """Index of the close a window ending at index ``end`` of ``history`` starts from."""
+    dates = history.dates
     if window.rows:
         start = end - window.rows
         if start < 0:
@@ -67,7 +70,7 @@ def window_start(dates: np.ndarray, end: int, window: Window, ticker: str = "") 
             )
         return start
     anchor = calendar_anchor(params.to_date(dates[end]), window.period)
-    start = int(np.searchsorted(dates, np.datetime64(anchor, "D"), side="right")) - 1
+    start = bisect.bisect_right(history.day_numbers, params.day_number(anchor)) - 1
     if start < 0:
         raise OutOfRange(
             "window",

@@ -112,10 +112,9 @@ def run_report(args: argparse.Namespace) -> int:
     from ..report import story
 
     console = _console()
-    as_of = params.optional_date(args.as_of, "--as-of")
-    if not args.no_refresh and not _refresh_if_needed(
-        None if as_of is None else params.to_date(as_of), console
-    ):
+    day = params.optional_date(args.as_of, "--as-of")
+    as_of = None if day is None else params.to_date(day)
+    if not args.no_refresh and not _refresh_if_needed(as_of, console):
         return 1
     try:
         day, claims = story(as_of)
