@@ -261,7 +261,33 @@ def test_no_network(yahoo: YahooServer, filled: Store, monkeypatch: pytest.Monke
 
 
 def test_bad_symbol_is_reported_without_a_request(yahoo: YahooServer, filled: Store) -> None:
-    report = refresh(["not a ticker"], store=filled)
-    assert not report.ok and report.results[0].kind == "bad_ticker"
-    assert "is not a ticker symbol" in report.results[0].message
-    assert yahoo.log == []
+    calls: list[tuple[str, int, int]] = []
+    report = refresh(["not a ticker", "iwm "], store=filled,
+                     progress=lambda *args: calls.append(args))
+    bad, iwm = report.results
+    assert not bad.ok and bad.kind == "bad_ticker" and "is not a ticker symbol" in bad.message
+    assert iwm.ok and iwm.ticker == "IWM"
+    assert calls == [("not a ticker", 0, 2), ("IWM", 1, 2)]
+    assert {r.symbol for r in yahoo.chart_requests()} == {"IWM"}
+
+
+def test_a_session_still_trading_is_not_stored(yahoo: YahooServer) -> None:
+    # the server's meta says 2026-02-23's regular session ends 16:00 New York time; before
+    # that, Yahoo's last bar holds an intraday price, not a close
+    since = pd.Timestamp("2026-02-16").date()
+    during = pd.Timestamp("2026-02-23 11:00", tz="America/New_York").tz_convert("UTC")
+    fetched = source.fetch_history("^RUT", since, now=during)
+    assert fetched.dropped_live == [pd.Timestamp("2026-02-23").date()]
+    assert fetched.rows["date"].iloc[-1] == pd.Timestamp("2026-02-20")
+    after = pd.Timestamp("2026-02-23 16:05", tz="America/New_York").tz_convert("UTC")
+    fetched = source.fetch_history("^RUT", since, now=after)
+    assert fetched.dropped_live == [] and fetched.rows["date"].iloc[-1] == pd.Timestamp(
+        "2026-02-23")
+
+
+def test_yfinance_gets_its_own_session_back(yahoo: YahooServer) -> None:
+    from yfinance.data import YfData
+
+    before = YfData()._session
+    source.fetch_history("^RUT", pd.Timestamp("2026-02-16").date())
+    assert YfData()._session is before

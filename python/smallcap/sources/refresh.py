@@ -336,14 +336,16 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None =
             bar.__enter__()
         for index, raw in enumerate(asked):
             try:
-                ticker = params.ticker(raw)
+                ticker, bad = params.ticker(raw), None
             except SmallcapError as exc:
-                result = TickerResult(str(raw), ok=False, kind="bad_ticker", message=exc.message)
+                ticker, bad = str(raw), exc.message
+            if progress is not None:
+                progress(ticker, index, len(asked))
+            if bar is not None:
+                bar.start(ticker)
+            if bad is not None:  # refused before any request; not logged in the store
+                result = TickerResult(ticker, ok=False, kind="bad_ticker", message=bad)
             else:
-                if progress is not None:
-                    progress(ticker, index, len(asked))
-                if bar is not None:
-                    bar.start(ticker)
                 if session is None:
                     session = yahoo.new_session(settings)
                 result = refresh_ticker(store, ticker, settings=settings, session=session)

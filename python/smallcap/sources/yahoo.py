@@ -56,6 +56,7 @@ CHART_PATH = "/v8/finance/chart/"
 
 _YF_LOCK = threading.RLock()  # yfinance keeps one global session/crumb and a global config
 _CACHE_CONFIGURED: list[str] = []
+_NULL_HANDLER = logging.NullHandler()
 
 
 # -- settings ---------------------------------------------------------------------------
@@ -338,7 +339,7 @@ def check_raw_chart(result: dict, ticker: str, now: pd.Timestamp) -> dt.date | N
 def _configure_yfinance(settings: YahooSettings) -> Any:
     import yfinance as yf
 
-    logging.getLogger("yfinance").addHandler(logging.NullHandler())  # no stray stderr lines
+    logging.getLogger("yfinance").addHandler(_NULL_HANDLER)  # no stray stderr lines
     if settings.cache_dir and settings.cache_dir not in _CACHE_CONFIGURED:
         Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
         yf.set_tz_cache_location(settings.cache_dir)
@@ -350,6 +351,30 @@ def _configure_yfinance(settings: YahooSettings) -> Any:
     except (ImportError, AttributeError):  # pragma: no cover - other yfinance versions
         pass
     return yf
+
+
+def _yf_session() -> Any:
+    """The session yfinance's global data object holds now (None if none yet)."""
+    try:
+        from yfinance.data import YfData
+
+        instance = YfData._instances.get(YfData)
+        return instance._session if instance is not None else None
+    except (ImportError, AttributeError):  # pragma: no cover - other yfinance versions
+        return None
+
+
+def _restore_yf_session(previous: Any) -> None:
+    """Give yfinance back the session it had, so our host-rewriting session does not stay
+    installed for other yfinance users in this process."""
+    if previous is None:
+        return
+    try:
+        from yfinance.data import YfData
+
+        YfData._instances[YfData]._set_session(previous)
+    except (ImportError, AttributeError, KeyError):  # pragma: no cover
+        pass
 
 
 def _classify(exc: BaseException | None, ticker: str, session: Any, start_index: int,
@@ -427,12 +452,14 @@ def fetch_history(ticker: str, start: dt.date | None = None, *,
         warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
         hide = yf.config.debug.hide_exceptions
         yf.config.debug.hide_exceptions = False
+        previous = _yf_session()
         try:
             frame = yf.Ticker(ticker, session=session).history(**kwargs)
         except Exception as exc:  # yfinance and curl_cffi raise many types; classify below
             error = exc
         finally:
             yf.config.debug.hide_exceptions = hide
+            _restore_yf_session(previous)
     exchanges = session.exchanges[start_index:]
     charts = [e for e in exchanges if CHART_PATH in urlsplit(e.url).path]
     last = charts[-1] if charts else None
