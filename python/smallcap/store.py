@@ -316,24 +316,26 @@ class Store:
         close = frame["close"].to_numpy()
         adj = frame["adj_close"].to_numpy()
         with self.transaction() as conn:
-            revised: list[tuple[dt.date, float, float]] = []
             if replace:
                 conn.execute("DELETE FROM prices WHERE ticker = ?", (ticker,))
-                existing: dict[str, float] = {}
+                stored: list[tuple[str, float]] = []
             elif iso:
-                existing = dict(
-                    conn.execute(
-                        "SELECT date, close FROM prices WHERE ticker = ? AND date BETWEEN ? AND ?",
-                        (ticker, iso[0], iso[-1]),
-                    ).fetchall()
-                )
+                stored = conn.execute(
+                    "SELECT date, close FROM prices WHERE ticker = ? AND date BETWEEN ? AND ?",
+                    (ticker, iso[0], iso[-1]),
+                ).fetchall()
             else:
-                existing = {}
-            for day, new in zip(iso, close, strict=True):
-                old = existing.get(day)
-                if old is not None and abs(new - old) > revision_tolerance * max(abs(old), 1e-12):
-                    revised.append((dt.date.fromisoformat(day), float(old), float(new)))
-            added = sum(1 for day in iso if day not in existing)
+                stored = []
+            old_close = pd.Series(dict(stored), dtype="float64").reindex(iso).to_numpy()
+            known = ~np.isnan(old_close)
+            moved = known & (
+                np.abs(close - old_close) > revision_tolerance * np.maximum(np.abs(old_close), 1e-12)
+            )
+            revised = [
+                (dt.date.fromisoformat(iso[i]), float(old_close[i]), float(close[i]))
+                for i in np.flatnonzero(moved)
+            ]
+            added = int((~known).sum())
             conn.executemany(
                 "INSERT OR REPLACE INTO prices(ticker, date, close, adj_close) VALUES (?, ?, ?, ?)",
                 zip([ticker] * len(iso), iso, close.tolist(), adj.tolist(), strict=True),

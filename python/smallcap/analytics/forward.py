@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -65,17 +67,12 @@ def forward_returns(
 def summarise(returns: pd.DataFrame) -> pd.DataFrame:
     """Summary rows of a table of returns (NaN ignored): count, median, mean, share positive."""
     values = returns.to_numpy(dtype="float64")
-    valid = ~np.isnan(values)
-    count = valid.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(count > 0, ((values > 0) & valid).sum(axis=0) / count, np.nan)
-    if valid.any():
-        median = np.array([np.median(col[ok]) if ok.any() else np.nan
-                           for col, ok in zip(values.T, valid.T, strict=True)])
-        mean = np.array([col[ok].mean() if ok.any() else np.nan
-                         for col, ok in zip(values.T, valid.T, strict=True)])
-    else:
-        median = mean = np.full(values.shape[1], np.nan)
+    count = (~np.isnan(values)).sum(axis=0)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: NaN, not a warning
+        median = np.nanmedian(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
+        mean = np.nanmean(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
+        share = (values > 0).sum(axis=0) / count
     summary = pd.DataFrame(
         [count.astype("float64"), median, mean, share], columns=list(returns.columns)
     )
