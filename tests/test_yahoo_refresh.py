@@ -291,3 +291,13 @@ def test_yfinance_gets_its_own_session_back(yahoo: YahooServer) -> None:
     before = YfData()._session
     source.fetch_history("^RUT", pd.Timestamp("2026-02-16").date())
     assert YfData()._session is before
+
+
+def test_a_week_without_bars_is_no_new_rows_not_a_fault(yahoo: YahooServer, filled: Store) -> None:
+    yahoo.cutoff["^RUT"] = np.datetime64("2026-01-15")  # nothing from the overlap's start on
+    before = snapshot(filled, "^RUT")
+    report = refresh(["^RUT"], store=filled)
+    result = report.results[0]
+    assert result.ok and result.added == 0 and result.message == "no new rows"
+    assert snapshot(filled, "^RUT") == before
+    assert result.last_date == pd.Timestamp(CUT).date()
