@@ -29,8 +29,11 @@ def run_refresh(args: argparse.Namespace) -> int:
     """Exit code 0 when every ticker was refreshed, 1 when some failed (each one's
     message is printed), 3 when offline (no ticker could reach Yahoo)."""
     report = refresh(args.tickers or None, show_progress=not args.quiet)
-    for result in report.failed:
-        print(f"failed: {result.ticker}: {result.message}", file=sys.stderr)
+    if report.offline:  # the same reason for every ticker: say it once
+        print(f"failed: {report.failed[0].message}", file=sys.stderr)
+    else:
+        for result in report.failed:
+            print(f"failed: {result.ticker}: {result.message}", file=sys.stderr)
     print(report.summary())
     if report.ok:
         return 0
