@@ -194,6 +194,9 @@ class _SessionFactory:
                     body = response.content or b""
                     is_chart = CHART_PATH in urlsplit(url).path
                     text = body.decode("utf-8", "replace") if is_chart else None
+                    if is_chart:  # keep only the latest chart body in memory
+                        self.exchanges = [Exchange(e.url, e.status, e.nbytes)
+                                          if e.text is not None else e for e in self.exchanges]
                     self.exchanges.append(Exchange(url, response.status_code, len(body), text))
                     return response
 
