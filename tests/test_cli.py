@@ -51,12 +51,18 @@ def test_call_prints_values_and_json(reference_store_path: Path) -> None:
     assert done.stdout.strip() == "5"
     done = run(reference_store_path, "call", "streak_episodes", "5", "0.01", "^RUT",
                "2009-01-01", "2024-07-16", "--json")
-    records = json.loads(done.stdout)
-    assert [r["signal"] for r in records] == ["2009-09-10", "2020-04-28", "2024-07-16"]
+    table = json.loads(done.stdout)
+    signal = table["columns"].index("signal")
+    assert [r[signal] for r in table["rows"]] == ["2009-09-10", "2020-04-28", "2024-07-16"]
+    done = run(reference_store_path, "call", "ROTATION_RATIO", "1M", "", "", "2024-07-16",
+               "--json")
+    assert json.loads(done.stdout)["value"] == pytest.approx(2.959, abs=1e-3)
 
 
 @pytest.mark.parametrize("args,message", [
     (("call", "price", "^XYZ"), "no data for ^XYZ"),
+    (("call", "no_such_function"), "is not a smallcap function"),
+    (("call", "price", "^RUT", "2024-07-16", "extra"), "takes at most 2 arguments"),
     (("call", "rotation_spread", "2M"), "window: '2M' is not a window"),
     (("report", "--as-of", "1900-01-01", "--no-refresh"), "before the first stored date"),
     (("load-csv", "^RUT", "/nonexistent.csv"), "no such file"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import math
 import sys
@@ -12,15 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import api, params
-from ..errors import BadArgument, NoData, SmallcapError
+from ..errors import BadArgument, NoData
 
 # Reference file names (../shared/data) whose Yahoo symbol carries a caret.
 INDEX_FILES = {"RUT": "^RUT", "GSPC": "^GSPC", "NDX": "^NDX", "DJI": "^DJI", "TNX": "^TNX",
                "IRX": "^IRX", "TYX": "^TYX", "VIX": "^VIX"}
 STALE_AFTER_DAYS = 4
-CATALOGUE = ("streak_length", "streak_count", "streak_episodes", "rotation_spread",
-             "rotation_ratio", "rotation_series", "window_return", "highest_since",
-             "forward_returns", "rate_beta", "price", "price_history", "data_status")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,10 +41,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run_status)
 
     p = sub.add_parser("call", help="call one catalogue function, e.g. call streak_count 5")
-    p.add_argument("function", choices=CATALOGUE)
+    p.add_argument("function", help="catalogue function, e.g. streak_count or STREAK_COUNT")
     p.add_argument("args", nargs="*", help="positional arguments, in the Excel order")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(run=run_call)
+
+    p = sub.add_parser("serve", help="serve the catalogue as JSON over HTTP on this machine")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8750)
+    p.set_defaults(run=run_serve)
 
 
 def _console() -> Any:
@@ -155,42 +156,30 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def run_call(args: argparse.Namespace) -> int:
-    function = getattr(api, args.function)
-    accepted = [p for p in inspect.signature(function).parameters.values()
-                if p.kind is p.POSITIONAL_OR_KEYWORD]
-    if len(args.args) > len(accepted):
-        raise BadArgument(args.function, f"takes at most {len(accepted)} arguments "
-                          f"({', '.join(p.name for p in accepted)})")
-    values = [None if a == "" else a for a in args.args]
-    call_args = {p.name: (p.default if v is None else v)
-                 for p, v in zip(accepted, values, strict=False)}
-    result = function(**call_args)
-    if hasattr(result, "to_dict"):
-        if args.json:
-            records = [{k: _jsonable(v) for k, v in row.items()}
-                       for row in result.to_dict(orient="records")]
-            print(json.dumps(records, indent=1))
-        else:
-            from rich.table import Table
+    from .. import service
 
-            table = Table()
-            for column in result.columns:
-                table.add_column(str(column))
-            for row in result.itertuples(index=False):
-                table.add_row(*(_text(v) for v in row))
-            _console().print(table)
+    result = service.call(args.function, [None if a == "" else a for a in args.args])
+    if args.json:
+        print(json.dumps(service.to_json(result), indent=1))
+    elif hasattr(result, "itertuples"):
+        from rich.table import Table
+
+        table = Table()
+        for column in result.columns:
+            table.add_column(str(column))
+        for row in result.itertuples(index=False):
+            table.add_row(*(_text(v) for v in row))
+        _console().print(table)
     else:
-        print(json.dumps(_jsonable(result)) if args.json else _text(result))
+        print(_text(result))
     return 0
 
 
-__all__ = ["register", "SmallcapError"]
+def run_serve(args: argparse.Namespace) -> int:
+    from .. import service
+
+    print(f"smallcap: serving the catalogue on http://{args.host}:{args.port}/ "
+          "(GET /functions; Ctrl+C stops)")
+    service.serve(args.host, args.port)
+    return 0
