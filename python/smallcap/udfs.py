@@ -150,13 +150,17 @@ def _column(values: pd.Series) -> list[Any]:
     array = values.to_numpy()
     kind = array.dtype.kind
     if kind == "f":
-        return np.where(np.isnan(array), None, array).tolist()
+        missing = np.isnan(array)
+        return np.where(missing, None, array).tolist() if missing.any() else array.tolist()
     if kind in "iu":
         return array.tolist()
-    if kind == "M":
-        days = array.astype("datetime64[us]")
-        return [None if np.isnat(d) else d.item() for d in days]
-    return [to_excel(v) for v in array.tolist()]
+    if kind == "M":  # NaT becomes None
+        return array.astype("datetime64[us]").astype(object).tolist()
+    cells = array.tolist()
+    if all(type(v) is dt.date for v in cells):  # the API's date columns
+        midnight, combine = dt.time(), dt.datetime.combine
+        return [combine(v, midnight) for v in cells]
+    return [to_excel(v) for v in cells]
 
 
 def table_rows(frame: pd.DataFrame) -> list[list[Any]]:
@@ -164,7 +168,7 @@ def table_rows(frame: pd.DataFrame) -> list[list[Any]]:
     header = [str(c) for c in frame.columns]
     if frame.empty:
         return [header]
-    columns = [_column(frame[c]) for c in frame.columns]
+    columns = [_column(values) for _, values in frame.items()]
     return [header, *map(list, zip(*columns, strict=True))]
 
 
