@@ -235,9 +235,11 @@ class BuildResult:
 
 
 class _Builder:
-    def __init__(self, path: Path, note_day: dt.date, chart_start: dt.date) -> None:
+    def __init__(self, path: Path, note_day: dt.date, chart_start: dt.date,
+                 static: bool = False) -> None:
         import xlsxwriter
 
+        self.static = static
         self.path = path
         self.note_day = note_day
         self.chart_start = chart_start
@@ -317,11 +319,13 @@ class _Builder:
             height, width = len(rows), len(rows[0]) if rows else 1
             formats = list(column_formats or [])
             first = _cached(rows[0][0]) if rows and rows[0] else ""
-            sheet.write_dynamic_array_formula(row, col, row + height - 1, col + width - 1,
-                                              text, header_fmt or fmt, first)
+            if not self.static:
+                sheet.write_dynamic_array_formula(row, col, row + height - 1,
+                                                  col + width - 1, text, header_fmt or fmt,
+                                                  first)
             for i, cells in enumerate(rows):
                 for j, cell in enumerate(cells):
-                    if i == 0 and j == 0:
+                    if i == 0 and j == 0 and not self.static:
                         continue
                     cell_fmt = header_fmt if i == 0 else (
                         formats[j] if j < len(formats) else self.fmt["plain"])
@@ -330,8 +334,12 @@ class _Builder:
             height = width = 1
             if isinstance(value, str) and fmt is not None and value.startswith("#"):
                 fmt = self.fmt["label"]  # an error text reads better unformatted
-            sheet.write_dynamic_array_formula(row, col, row, col, text,
-                                              fmt or self.fmt["plain"], _cached(value))
+            if self.static:
+                self.put_value(sheet, row, col, value, fmt or self.fmt["plain"])
+            else:
+                # An ordinary formula: LibreOffice keeps its cached value on load (it
+                # recomputes every array formula); Excel 365 shows it as =@NAME(...).
+                sheet.write_formula(row, col, text, fmt or self.fmt["plain"], _cached(value))
         self.result.formulas.append(
             FormulaCell(sheet.name, row, col, text, height, width))
         return value
@@ -392,10 +400,11 @@ class _Builder:
         sheet.set_column("A:A", 4, f["plain"])
         sheet.set_column("B:B", 44, f["label"])
         sheet.set_column("C:C", 24, f["said"])
-        sheet.set_column("D:D", 58, f["formula"])
+        sheet.set_column("D:D", 68, f["formula"])
         sheet.set_column("E:F", 15, f["plain"])
         sheet.set_column("G:G", 30, f["label"])
         sheet.write("A1", "Story — the 2024-07-16 small-cap note, claim by claim", f["title"])
+        sheet.set_row(0, 24)
         sheet.merge_range("A2:G2", HOW_TO_USE, f["note"])
         sheet.set_row(1, 78)
         head = ["#", "Question", "The note said", "Formula (note-day column; column F "
@@ -404,8 +413,8 @@ class _Builder:
         sheet.set_row(3, 28)
         note = Ref("E$5", dt.datetime.combine(self.note_day, dt.time()))
         sheet.write("B5", "As of (the day each column asks about)", f["input_label"])
-        sheet.write("D5", "E5: a date you may change; F5: =INDEX(DATA_STATUS(\"^RUT\"),2,3), "
-                    "the last stored ^RUT day", f["formula"])
+        sheet.write("D5", "E5: any date; F5: =INDEX(DATA_STATUS(\"^RUT\"),2,3), the last "
+                    "stored ^RUT day", f["formula"])
         sheet.write_datetime(4, 4, note.value, f["asof"])
         latest = self.put_formula(sheet, 4, 5, Index(Call("DATA_STATUS", ("^RUT",)), 2, 3),
                                   f["asof"])
@@ -420,8 +429,9 @@ class _Builder:
                 make: Callable[[str], Formula], fmt: str) -> None:
             rows.append((num, question, said, unit, make, fmt, ""))
 
+        # Not PRICE(): Excel's built-in bond PRICE() shadows an add-in function of that name.
         add("1", "^RUT close", "", "index points",
-            lambda c: Call("PRICE", ("^RUT", days[c])), "close")
+            lambda c: Index(Call("PRICE_HISTORY", ("^RUT", days[c], days[c])), 2, 2), "close")
         add("1", "^RUT return on the day (one trading day)", "jumped 3.5% that day", "%",
             lambda c: Call("WINDOW_RETURN", ("^RUT", 1, days[c])), "pct2")
         add("1", "^RUT's highest close since", "highest level since January 2022", "date",
@@ -459,6 +469,10 @@ class _Builder:
         values: dict[tuple[int, str], Any] = {}
         for i, (num, question, said, unit, make, fmt_name, _) in enumerate(rows):
             row = 5 + i
+            text = "=" + make("E").text()
+            lines = max(math.ceil(len(question) / 58), math.ceil(len(said) / 32),
+                        math.ceil(len(text) / 80), 1)
+            sheet.set_row(row, 13.5 * lines)
             sheet.write(row, 0, num, f["group"])
             sheet.write(row, 1, question, f["label"])
             sheet.write(row, 2, said, f["said"])
@@ -656,23 +670,20 @@ class _Builder:
         n = last - first + 1
         a, b = first + 2, last + 2  # Excel row numbers on the Data sheet (header at row 1)
         date_col = xl_col_to_name(data_cols["date"])
-        sheet.write_dynamic_array_formula(4, base_col, 3 + n, base_col,
-                                          f"=Data!{date_col}{a}:{date_col}{b}", f["date"],
-                                          serial(table["date"].iloc[first]))
-        self.result.formulas.append(FormulaCell("Charts", 4, base_col,
-                                                f"=Data!{date_col}{a}:{date_col}{b}", n, 1))
-        for i in range(1, n):
+        self._array(sheet, 4, base_col, n, f"=Data!{date_col}{a}:{date_col}{b}",
+                    serial(table["date"].iloc[first]), f["date"])
+        for i in range(0 if self.static else 1, n):
             sheet.write_number(4 + i, base_col, serial(table["date"].iloc[first + i]), f["date"])
+        rebased_by: dict[int, list[Any]] = {}
         for k, ticker in enumerate((small, large), start=1):
             col = xl_col_to_name(data_cols[ticker])
             rng = f"Data!{col}{a}:{col}{b}"
             text = f'=IF({rng}="",NA(),{rng}/Data!{col}{a}*100)'
             closes = table[ticker].to_numpy()[first:last + 1]
             rebased = [("#N/A" if math.isnan(c) else c / closes[0] * 100) for c in closes]
-            sheet.write_dynamic_array_formula(4, base_col + k, 3 + n, base_col + k, text,
-                                              f["num2"], rebased[0])
-            self.result.formulas.append(FormulaCell("Charts", 4, base_col + k, text, n, 1))
-            for i in range(1, n):
+            rebased_by[k] = rebased
+            self._array(sheet, 4, base_col + k, n, text, rebased[0], f["num2"])
+            for i in range(0 if self.static else 1, n):
                 self.put_value(sheet, 4 + i, base_col + k, rebased[i], f["num2"])
         # -- chart data: rolling one-month spread and forward returns (spilled) ---------------
         rot_col = base_col + 4  # X
@@ -693,8 +704,7 @@ class _Builder:
         t, u, v = (xl_col_to_name(base_col + k) for k in range(3))
         start_text = table["date"].iloc[first].isoformat()
         chart = self.book.add_chart({"type": "line"})
-        for col_name, name, color in ((u, NAMES[small], "#C00000"), (v, NAMES[large],
-                                                                    "#1F3864")):
+        for col_name, color in ((u, "#C00000"), (v, "#1F3864")):
             chart.add_series({
                 "name": f"=Charts!${col_name}$4",
                 "categories": f"=Charts!${t}$5:${t}${4 + n}",
@@ -705,7 +715,10 @@ class _Builder:
                          f"{start_text}", "name_font": {"size": 12}})
         chart.set_x_axis({"date_axis": True, "num_format": "mmm yyyy", "major_unit": 6,
                           "major_unit_type": "months", "num_font": {"rotation": -45}})
+        finite = [x for k in (1, 2) for x in rebased_by[k] if isinstance(x, float)]
+        low = math.floor(min(finite, default=100.0) / 20.0) * 20 if finite else 0
         chart.set_y_axis({"name": "index (start = 100)", "num_format": "0",
+                          "min": max(low, 0),
                           "major_gridlines": {"visible": True,
                                               "line": {"color": "#D9D9D9"}}})
         chart.set_legend({"position": "bottom"})
@@ -751,7 +764,7 @@ class _Builder:
                 })
             chart.set_title({"name": f"Return over the {HORIZON} trading days after each "
                              "five-day streak of gains above 1%", "name_font": {"size": 12}})
-            chart.set_x_axis({"name": "signal day (fifth day of the streak)",
+            chart.set_x_axis({"name": "signal day (fifth day of the streak)", "text_axis": True,
                               "num_format": "yyyy-mm-dd", "label_position": "low"})
             chart.set_y_axis({"name": f"{HORIZON}-day return", "num_format": "0%",
                               "major_gridlines": {"visible": True,
@@ -767,6 +780,14 @@ class _Builder:
         sheet.set_landscape()
         sheet.fit_to_pages(1, 1)
         sheet.set_column(0, 14, 8.43, f["plain"])
+
+    def _array(self, sheet: Any, row: int, col: int, height: int, text: str, first: Any,
+               fmt: Any) -> None:
+        """A one-column dynamic-array formula (its other cached cells written by the caller)."""
+        if self.static:
+            return
+        sheet.write_dynamic_array_formula(row, col, row + height - 1, col, text, fmt, first)
+        self.result.formulas.append(FormulaCell(sheet.name, row, col, text, height, 1))
 
     def _common_rows(self, table: Any, small: str, large: str) -> tuple[int, int]:
         """First and last row index of the Data table from the chart start on where both
@@ -796,17 +817,21 @@ def _cached(value: Any) -> Any:
 
 
 def build(path: str | os.PathLike[str], *, store: Store | str | os.PathLike[str] | None = None,
-          note_day: dt.date = NOTE_DAY, chart_start: dt.date = CHART_START) -> BuildResult:
+          note_day: dt.date = NOTE_DAY, chart_start: dt.date = CHART_START,
+          static: bool = False) -> BuildResult:
     """Write the dashboard workbook to ``path`` from ``store`` (default: the current store).
 
-    Deterministic: the same store gives the same file (fixed document properties)."""
+    Deterministic: the same store gives the same file (fixed document properties). With
+    ``static`` every formula is replaced by its value (same layout and charts): the copy
+    the README pictures are rendered from, since LibreOffice recomputes array formulas on
+    load and has no smallcap functions."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     previous = api.current_store()
     chosen = api.use_store(store) if store is not None else previous
     try:
         table = api.data_table(store=chosen)
-        builder = _Builder(target, note_day, chart_start)
+        builder = _Builder(target, note_day, chart_start, static)
         return builder.build(table)
     finally:
         if store is not None:
@@ -889,8 +914,8 @@ def evaluate(path: str | os.PathLike[str], *,
     import formulas
     import numpy as np
     import schedula as sh
-    from openpyxl.utils.cell import coordinate_from_string, get_column_letter
     from openpyxl.utils.cell import column_index_from_string as col_index
+    from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
     previous = api.current_store()
     if store is not None:

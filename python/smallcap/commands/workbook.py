@@ -23,9 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="first day of the rebased and rotation charts (default 2021-01-01)")
     p.set_defaults(run=run_build)
 
-    p = jobs.add_parser("render", help="convert a workbook to PDF (LibreOffice) and the "
-                        "Story and Charts pages to PNG")
-    p.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
+    p = jobs.add_parser("render", help="render the Story and Charts sheets to PNG with "
+                        "LibreOffice (the README pictures)")
+    p.add_argument("path", nargs="?", type=Path, default=None,
+                   help="render this workbook as it is (default: a values-only copy built "
+                   "from the store, since LibreOffice recomputes array formulas on load)")
     p.add_argument("--outdir", type=Path, default=Path("docs"),
                    help="folder for workbook-story.png and workbook-charts.png (default docs)")
     p.set_defaults(run=run_render)
@@ -54,7 +56,10 @@ def run_render(args: argparse.Namespace) -> int:
     from .. import workbook
 
     with tempfile.TemporaryDirectory(prefix="smallcap-render-") as tmp:
-        pdf = workbook.render_pdf(args.path, tmp)
+        source = args.path
+        if source is None:
+            source = workbook.build(Path(tmp) / "smallcap.xlsx", static=True).path
+        pdf = workbook.render_pdf(source, tmp)
         pages = workbook.sheet_pages(pdf)
         args.outdir.mkdir(parents=True, exist_ok=True)
         for sheet in ("Story", "Charts"):
@@ -63,5 +68,5 @@ def run_render(args: argparse.Namespace) -> int:
                 return 1
             png = workbook.render_png(pdf, pages[sheet],
                                       args.outdir / f"workbook-{sheet.lower()}.png")
-            print(f"wrote {png} (page {pages[sheet]})")
+            print(f"wrote {png} (page {pages[sheet]} of the PDF)")
     return 0
