@@ -20,12 +20,12 @@ from . import analytics, params
 from .analytics.history import History
 from .analytics.streaks import DEFAULT_SINCE
 from .errors import NoData
+from .settings import default_tickers
 from .store import Store, WriteResult, open_store
 
 DEFAULT_TICKER = "^RUT"
 DEFAULT_LARGE = "^GSPC"
 DEFAULT_RATE = "^TNX"
-DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")
 
 StoreLike = Store | str | os.PathLike[str] | None
 _chosen: Store | None = None
@@ -52,14 +52,6 @@ def _store(store: StoreLike) -> Store:
 
 def _history(ticker: object, store: StoreLike, argument: str = "ticker") -> History:
     return _store(store).history(params.ticker(ticker, argument))
-
-
-def default_tickers() -> tuple[str, ...]:
-    """Tickers refreshed by default: $SMALLCAP_TICKERS (comma-separated) or DEFAULT_TICKERS."""
-    env = os.environ.get("SMALLCAP_TICKERS", "").strip()
-    if not env:
-        return DEFAULT_TICKERS
-    return tuple(params.ticker(t, "SMALLCAP_TICKERS") for t in env.split(",") if t.strip())
 
 
 # -- the catalogue (SPEC.md), one line of logic each --------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..sources.refresh import DEFAULT_TICKERS, TICKERS_ENV, refresh
+from ..settings import DEFAULT_TICKERS, TICKERS_ENV
+from ..sources.refresh import refresh
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -32,25 +32,16 @@ import pandas as pd
 
 from .. import params
 from ..errors import SmallcapError
+from ..settings import default_tickers
 from ..store import Store, open_store
 from . import yahoo
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")
-TICKERS_ENV = "SMALLCAP_TICKERS"
 OVERLAP_DAYS = 7  # calendar days re-fetched before the last stored date (~5 trading days)
 SOURCE = yahoo.SOURCE
 
 Progress = Callable[[str, int, int], Any]
-
-
-def default_tickers() -> tuple[str, ...]:
-    """``$SMALLCAP_TICKERS`` (comma-separated) when set, else :data:`DEFAULT_TICKERS`."""
-    text = os.environ.get(TICKERS_ENV, "").strip()
-    if not text:
-        return DEFAULT_TICKERS
-    return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
 def revision_tolerance() -> float:
