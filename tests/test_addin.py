@@ -103,6 +103,17 @@ def test_vba_project_is_the_templates(vba_modules):
     assert 'Sheets(PROJECT_NAME & ".conf")' in xlwings_bas
 
 
+def test_addin_vba_matches_the_installed_xlwings(vba_modules):
+    """The VBA loads xlwings' DLL by version: the add-in must be rebuilt (and committed)
+    whenever the xlwings package changes version."""
+    import xlwings
+
+    version = re.search(r'Public Const XLWINGS_VERSION As String = "([^"]+)"',
+                        vba_modules["xlwings.bas"])
+    assert version and version.group(1) == xlwings.__version__, (
+        "addin/smallcap.xlam was built from another xlwings: run `smallcap addin build`")
+
+
 def test_ribbon_callback_runs_smallcap_main(vba_modules):
     module, sub = addin.RIBBON_CALLBACK.split(".")
     code = vba_modules[f"{module}.bas"]
