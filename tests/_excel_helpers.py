@@ -59,6 +59,11 @@ class FakeRange:
     def __init__(self, sheet: FakeSheet, address: str) -> None:
         self.sheet, self.address = sheet, address
 
+    def options(self, **settings: Any) -> FakeRange:
+        assert set(settings) <= {"chunksize", "ndim", "expand", "transpose", "index", "header"}
+        self.sheet.options.append(settings)
+        return self
+
     @property
     def value(self) -> Any:
         return self.sheet.cells.get(self.address)
@@ -75,6 +80,7 @@ class FakeSheet:
         self.cells: dict[str, Any] = {"A1": [["stale"]], "Z99": "stale"}
         self.cleared = 0
         self.writes = 0
+        self.options: list[dict[str, Any]] = []
 
     def clear_contents(self) -> None:
         self.cells.clear()

@@ -45,6 +45,7 @@ def test_refresh_button_updates_the_data_sheet(yahoo, store):  # noqa: F811
     assert written[0] == ["date", "^RUT", "^GSPC"]
     assert same_cells(written, excel_table(api.data_table()), rel=0.0)
     assert written[-1][0].date().isoformat() == "2024-07-16"
+    assert data.options == [{"chunksize": ribbon.CHUNK_ROWS}]
     assert book.sheet("Dashboard").writes == 0
     app = book.app
     assert app.api.full_calculations == 1

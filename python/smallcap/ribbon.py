@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 DATA_SHEET = "Data"
 TITLE = "smallcap"
+CHUNK_ROWS = 5000
 
 
 def _caller_book() -> Any:
@@ -84,7 +85,8 @@ def rewrite_data_sheet(sheet: Any, store: Any = None) -> int:
 
     rows = table_rows(api.data_table(store=store))
     sheet.clear_contents()
-    sheet.range("A1").value = rows
+    # chunked: tens of thousands of rows in one COM call can fail on 32-bit Excel
+    sheet.range("A1").options(chunksize=CHUNK_ROWS).value = rows
     return len(rows) - 1
 
 
