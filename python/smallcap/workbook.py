@@ -41,6 +41,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,8 +341,8 @@ class _Builder:
                 # An ordinary formula: LibreOffice keeps its cached value on load (it
                 # recomputes every array formula); Excel 365 shows it as =@NAME(...).
                 sheet.write_formula(row, col, text, fmt or self.fmt["plain"], _cached(value))
-        self.result.formulas.append(
-            FormulaCell(sheet.name, row, col, text, height, width))
+        if not self.static:
+            self.result.formulas.append(FormulaCell(sheet.name, row, col, text, height, width))
         return value
 
     # sheets ----------------------------------------------------------------------------
@@ -827,15 +828,24 @@ def build(path: str | os.PathLike[str], *, store: Store | str | os.PathLike[str]
     load and has no smallcap functions."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    previous = api.current_store()
-    chosen = api.use_store(store) if store is not None else previous
-    try:
-        table = api.data_table(store=chosen)
+    with _using(store):
+        table = api.data_table()
         builder = _Builder(target, note_day, chart_start, static)
         return builder.build(table)
+
+
+@contextmanager
+def _using(store: Store | str | os.PathLike[str] | None) -> Iterator[None]:
+    """Point the worksheet functions (which read the current store) at ``store``."""
+    if store is None:
+        yield
+        return
+    previous = getattr(api, "_chosen", None)  # None: $SMALLCAP_STORE or the default
+    api.use_store(store)
+    try:
+        yield
     finally:
-        if store is not None:
-            api.use_store(previous)
+        api.use_store(previous)
 
 
 # -- headless evaluation with the `formulas` package -------------------------------------------
@@ -917,16 +927,10 @@ def evaluate(path: str | os.PathLike[str], *,
     from openpyxl.utils.cell import column_index_from_string as col_index
     from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
-    previous = api.current_store()
-    if store is not None:
-        api.use_store(store)
-    try:
+    with _using(store):
         formulas_functions()
         model = formulas.ExcelModel().loads(str(path)).finish()
         solution = model.calculate()
-    finally:
-        if store is not None:
-            api.use_store(previous)
     cells: dict[tuple[str, str], Any] = {}
     for key, ranges in solution.items():
         match = _CELL.match(key)

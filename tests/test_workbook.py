@@ -1,0 +1,419 @@
+"""The dashboard workbook: layout, cached values, headless evaluation, determinism, CLI.
+
+The workbook is built once per module from the session's reference store (../shared/data).
+Headless evaluation uses the ``formulas`` package with smallcap's functions plugged in.
+LibreOffice rendering lives in test_workbook_render.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
+
+from smallcap import api, cli, udfs, workbook
+
+NOTE = "2024-07-16"
+REPO = Path(__file__).resolve().parents[1]
+COMMITTED = REPO / "workbook" / "smallcap.xlsx"
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def norm(value: Any) -> Any:
+    """A cell value in one comparable shape: dates as serials, blanks as None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date | dt.datetime):
+        return workbook.serial(value)
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if type(value).__name__ == "XlError":
+        return str(value)
+    return value
+
+
+def same(a: Any, b: Any) -> bool:
+    a, b = norm(a), norm(b)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+@functools.lru_cache(maxsize=8)
+def load(path: Path, data_only: bool = False) -> openpyxl.Workbook:
+    """openpyxl's view of a workbook, loaded once per test module (treat as read-only)."""
+    return openpyxl.load_workbook(path, data_only=data_only)
+
+
+def formula_cells(path: Path) -> dict[tuple[str, str], str]:
+    """``{(sheet, "A1"): formula}`` for every cell a formula writes (whole spill ranges)."""
+    book = load(path)
+    found: dict[tuple[str, str], str] = {}
+    for name in ("Story", "Explore", "Charts"):
+        sheet = book[name]
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, ArrayFormula):
+                    c1, r1, c2, r2 = range_boundaries(value.ref)
+                    for r in range(r1, r2 + 1):
+                        for c in range(c1, c2 + 1):
+                            coordinate = sheet.cell(r, c).coordinate
+                            found[(name, coordinate)] = value.text
+                elif cell.data_type == "f":
+                    found[(name, cell.coordinate)] = value
+    return found
+
+
+def cached_values(path: Path) -> dict[tuple[str, str], Any]:
+    book = load(path, data_only=True)
+    values = {}
+    for name in ("Story", "Explore", "Charts"):
+        for row in book[name].iter_rows():
+            for cell in row:
+                values[(name, cell.coordinate)] = cell.value
+    return values
+
+
+def story_rows(path: Path) -> dict[str, int]:
+    """Story question text -> Excel row number."""
+    sheet = load(path)["Story"]
+    return {sheet.cell(r, 2).value: r for r in range(6, sheet.max_row + 1)
+            if isinstance(sheet.cell(r, 2).value, str)}
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(reference_store, tmp_path_factory):
+    path = tmp_path_factory.mktemp("workbook") / "smallcap.xlsx"
+    result = workbook.build(path, store=reference_store)
+    return result
+
+
+@pytest.fixture(scope="module")
+def cells(built):
+    return formula_cells(built.path)
+
+
+@pytest.fixture(scope="module")
+def cached(built):
+    return cached_values(built.path)
+
+
+@pytest.fixture(scope="module")
+def evaluated(built, reference_store):
+    return workbook.evaluate(built.path, store=reference_store)
+
+
+@pytest.fixture(scope="module")
+def expected_story(reference_store) -> dict[str, tuple[Any, Any]]:
+    """What the Python API answers for each Story question, (note day, latest day)."""
+    s = reference_store
+    latest = api.data_status("^RUT", store=s)["last_date"].iloc[0]
+    fr = api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s)
+    summary = fr.set_index(fr["signal"].astype(str))
+
+    def both(func):
+        return func(NOTE), func(latest)
+
+    def last_signal(day):
+        return api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", day, store=s)["signal"].iloc[-1]
+
+    def after(day, column):
+        signal = last_signal(day)
+        return fr.loc[fr["signal"] == signal, column].iloc[0]
+
+    return {
+        "As of": (dt.date(2024, 7, 16), latest),
+        "^RUT close": both(lambda d: api.price("^RUT", d, store=s)),
+        "^RUT return on the day": both(lambda d: api.window_return("^RUT", 1, d, store=s)),
+        "^RUT's highest close since": both(lambda d: api.highest_since("^RUT", d, store=s)),
+        "Days in a row": both(lambda d: api.streak_length(0.01, "^RUT", d, store=s)),
+        "Five-day streaks": both(lambda d: api.streak_count(5, 0.01, "^RUT", "1979-01-01", d,
+                                                            store=s)),
+        "^RUT return over one calendar month": both(
+            lambda d: api.window_return("^RUT", "1M", d, store=s)),
+        "^GSPC (S&P 500) return": both(lambda d: api.window_return("^GSPC", "1M", d, store=s)),
+        "One-month spread": both(lambda d: api.rotation_spread("1M", "^RUT", "^GSPC", d,
+                                                               store=s)),
+        "One-month ratio": both(lambda d: api.rotation_ratio("1M", "^RUT", "^GSPC", d, store=s)),
+        "Last five-day streak signal": both(last_signal),
+        "^RUT return over the 50 trading days": both(lambda d: after(d, "small_return")),
+        "^GSPC return over the same 50": both(lambda d: after(d, "large_return")),
+        "Median ^RUT 50-day": both(lambda d: summary.loc["median", "small_return"]),
+        "Share of streaks followed": both(lambda d: summary.loc["share positive",
+                                                                "small_return"]),
+        "Rate beta": both(lambda d: api.rate_beta(252, "^RUT", "^TNX", d, store=s)),
+    }
+
+
+def story_cell(path: Path, prefix: str) -> int:
+    rows = story_rows(path)
+    if prefix == "As of":
+        return 5
+    matches = [r for q, r in rows.items() if q.startswith(prefix)]
+    assert len(matches) == 1, f"no single Story row starting with {prefix!r}: {list(rows)}"
+    return matches[0]
+
+
+# -- layout ---------------------------------------------------------------------------------
+
+
+def test_sheets_titles_and_how_to_use(built):
+    book = load(built.path)
+    assert book.sheetnames == list(workbook.SHEETS)
+    assert book.active.title == "Story"
+    for name in ("Story", "Explore", "Charts"):
+        assert str(book[name]["A1"].value).startswith(f"{name} —")
+    assert "How to use" in book["Story"]["A2"].value
+    assert "Refresh" in book["Story"]["A2"].value
+    for name in workbook.SHEETS:
+        assert book[name].freeze_panes, f"{name} has no frozen header"
+    assert book["Story"].column_dimensions["D"].width > 40
+    assert book["Data"].column_dimensions["A"].width >= 10
+
+
+def test_number_formats(built):
+    sheet = load(built.path)["Story"]
+    rows = story_rows(built.path)
+    pct = rows["^RUT return over one calendar month"]
+    date = rows["^RUT's highest close since"]
+    assert "%" in sheet.cell(pct, 5).number_format
+    assert "%" in sheet.cell(pct, 6).number_format
+    assert "yy" in sheet.cell(date, 5).number_format
+    assert "yy" in sheet["E5"].number_format and "yy" in sheet["F5"].number_format
+    explore = load(built.path)["Explore"]
+    assert "%" in explore["B6"].number_format
+    assert "yy" in explore["A17"].number_format  # first episode's start date
+
+
+def test_explore_inputs_are_validated(built):
+    sheet = load(built.path)["Explore"]
+    covered: dict[str, str] = {}
+    for rule in sheet.data_validations.dataValidation:
+        for rng in str(rule.sqref).split():
+            c1, r1, c2, r2 = range_boundaries(rng)
+            for r in range(r1, r2 + 1):
+                covered[f"B{r}"] = rule.type
+    assert covered.get("B4") == covered.get("B5") == "list"  # tickers
+    assert covered.get("B6") == "decimal"  # threshold
+    assert covered.get("B7") == "whole" and covered.get("B9") == "whole"  # length, horizon
+    assert covered.get("B8") == "list"  # window
+    assert covered.get("B10") == covered.get("B11") == covered.get("B12") == "date"
+    for address in ("B6", "B7", "B9"):
+        rule = next(r for r in sheet.data_validations.dataValidation if address in r.sqref)
+        assert rule.showErrorMessage and rule.error, f"{address} has no error message"
+
+
+def test_explore_tables_spill_as_dynamic_arrays(built, reference_store):
+    """STREAK_EPISODES, FORWARD_RETURNS and ROTATION_SERIES are dynamic arrays whose ref
+    covers the whole table the API returns (one header row)."""
+    with zipfile.ZipFile(built.path) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode()
+        metadata = z.read("xl/metadata.xml").decode()
+    assert "XLDAPR" in metadata  # Excel's dynamic-array property
+    assert xml.count('cm="1"') == 3
+    sheet = load(built.path)["Explore"]
+    spills = {v.text.split("(")[0].lstrip("="): v.ref for row in sheet.iter_rows()
+              for v in (c.value for c in row) if isinstance(v, ArrayFormula)}
+    s = reference_store
+    tables = {
+        "STREAK_EPISODES": api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", None, store=s),
+        "FORWARD_RETURNS": api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01",
+                                               store=s),
+        "ROTATION_SERIES": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None,
+                                               store=s),
+    }
+    assert set(spills) == set(tables)
+    for name, frame in tables.items():
+        c1, r1, c2, r2 = range_boundaries(spills[name])
+        assert (r2 - r1 + 1, c2 - c1 + 1) == (len(frame) + 1, frame.shape[1]), name
+
+
+def test_charts_read_the_workbook_with_titles_and_percent_axes(built):
+    with zipfile.ZipFile(built.path) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        xml = [z.read(n).decode() for n in charts]
+    assert len(xml) == 3
+    rebased, spread, forward = xml
+    assert "rebased to 100" in rebased and "Charts!$U$5" in rebased
+    assert "Rolling one-month return spread" in spread
+    assert "50 trading days after each" in forward
+    for chart in (spread, forward):
+        assert 'formatCode="0%"' in chart
+    for chart in xml:
+        assert "#REF!" not in chart
+        assert "<c:numCache>" in chart  # charts carry their cached points too
+
+
+# -- cached values ------------------------------------------------------------------------
+
+
+def test_every_formula_cell_has_a_cached_value(built, cells, cached):
+    assert len(cells) > 1000  # the spilled tables count cell by cell
+    book = load(built.path)
+    anchors = [(name, c.coordinate) for name in ("Story", "Explore", "Charts")
+               for row in book[name].iter_rows() for c in row
+               if isinstance(c.value, ArrayFormula) or c.data_type == "f"]
+    assert len(anchors) == built.formula_count
+    missing = [k for k in anchors if cached[k] is None]
+    assert not missing, f"formulas without a cached value: {missing[:10]}"
+    # Blank cells inside a spill are only the open-horizon NaNs of FORWARD_RETURNS.
+    blanks = {k for k in cells if cached[k] is None}
+    assert all(k[0] in ("Explore", "Charts") for k in blanks)
+    assert len(blanks) <= 6
+
+
+def test_no_broken_references_or_error_cells(built, cells, cached):
+    for key, formula in cells.items():
+        assert "#REF!" not in str(formula), key
+        value = cached[key]
+        assert not (isinstance(value, str) and value.startswith("#")), (key, value)
+
+
+def test_story_cached_values_are_the_api_answers(built, cached, expected_story):
+    for prefix, (note, latest) in expected_story.items():
+        row = story_cell(built.path, prefix)
+        for column, want in (("E", note), ("F", latest)):
+            got = cached[("Story", f"{column}{row}")]
+            assert same(got, want), f"Story {column}{row} ({prefix}): {got!r} != {want!r}"
+
+
+def test_story_latest_column_is_the_same_formula(built):
+    sheet = load(built.path)["Story"]
+    checked = 0
+    for row in range(6, sheet.max_row + 1):
+        note, latest = sheet.cell(row, 5).value, sheet.cell(row, 6).value
+        if not (isinstance(note, str) and note.startswith("=")):
+            continue
+        assert latest == re.sub(r"(?<![A-Z])E(\$?\d+)", r"F\1", note), row
+        assert "E$5" in note or "E1" in note or "VLOOKUP(\"" in note, row  # asks about E5
+        assert sheet.cell(row, 4).value == note  # the formula is shown beside its value
+        checked += 1
+    assert checked == 15
+
+
+def test_data_sheet_is_data_table(built, reference_store):
+    table = api.data_table(store=reference_store)
+    sheet = openpyxl.load_workbook(built.path, read_only=True)["Data"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(table.columns)
+    assert len(rows) - 1 == len(table) == built.data_rows
+    expected = udfs.table_rows(table)
+    for index in (1, len(rows) // 2, len(rows) - 1):
+        assert all(same(a, b) for a, b in zip(rows[index], expected[index], strict=True))
+
+
+# -- headless evaluation ------------------------------------------------------------------
+
+
+def test_headless_evaluation_matches_cache_and_api(built, cells, cached, evaluated,
+                                                   expected_story, reference_store):
+    compared = 0
+    for key in cells:
+        sheet, address = key
+        got = evaluated.get((sheet.upper(), address))
+        assert same(got, cached[key]), f"{sheet}!{address}: evaluated {got!r}, cached " \
+                                       f"{cached[key]!r} ({cells[key]})"
+        compared += 1
+    assert compared == len(cells) > 1000
+    # The evaluated Story equals the Python API's answers.
+    for prefix, (note, latest) in expected_story.items():
+        row = story_cell(built.path, prefix)
+        assert same(evaluated[("STORY", f"E{row}")], note), prefix
+        assert same(evaluated[("STORY", f"F{row}")], latest), prefix
+    # The evaluated Explore tables equal the API's tables, cell by cell.
+    s = reference_store
+    tables = {
+        "A16": api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", None, store=s),
+        "G16": api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s),
+        "L16": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None, store=s),
+    }
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
+    for anchor, frame in tables.items():
+        letters, top = coordinate_from_string(anchor)
+        left = column_index_from_string(letters)
+        rows = udfs.table_rows(frame)
+        for i, row in enumerate(rows):
+            for j, want in enumerate(row):
+                address = f"{get_column_letter(left + j)}{top + i}"
+                assert same(evaluated[("EXPLORE", address)], want), (anchor, address)
+
+
+def test_evaluation_follows_the_inputs(built, reference_store, tmp_path):
+    """Change an Explore input in the file and the evaluated answers follow the API."""
+    book = openpyxl.load_workbook(built.path)
+    book["Explore"]["B11"].value = dt.datetime(2024, 7, 16)  # as of the note day
+    book["Explore"]["B6"].value = 0.02  # a 2% threshold
+    for name in ("Charts", "Data"):  # not read by Explore: keeps the evaluation quick
+        book.remove(book[name])
+    changed = tmp_path / "changed.xlsx"
+    book.save(changed)
+    values = workbook.evaluate(changed, store=reference_store)
+    s = reference_store
+    assert same(values[("EXPLORE", "E4")], api.streak_length(0.02, "^RUT", NOTE, store=s))
+    assert same(values[("EXPLORE", "E5")], api.streak_count(5, 0.02, "^RUT", "1979-01-01", NOTE,
+                                                            store=s))
+    assert same(values[("EXPLORE", "E8")], api.rotation_spread("1M", "^RUT", "^GSPC", NOTE,
+                                                               store=s))
+
+
+# -- reproducibility and the command ------------------------------------------------------
+
+
+def test_building_twice_gives_the_same_file(built, reference_store, tmp_path):
+    again = workbook.build(tmp_path / "again.xlsx", store=reference_store)
+    assert again.path.read_bytes() == built.path.read_bytes()
+
+
+def test_static_copy_holds_the_same_values_without_formulas(built, cells, cached,
+                                                            reference_store, tmp_path):
+    static = workbook.build(tmp_path / "static.xlsx", store=reference_store, static=True)
+    assert static.formula_count == 0
+    assert not formula_cells(static.path)
+    values = cached_values(static.path)
+    for key in cells:
+        assert same(values.get(key), cached[key]), key
+
+
+def test_cli_builds_the_workbook(reference_store, tmp_path, capsys):
+    target = tmp_path / "cli.xlsx"
+    code = cli.main(["--store", str(reference_store.path), "workbook", "build", str(target)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert str(target) in out and "formulas" in out
+    assert openpyxl.load_workbook(target).sheetnames == list(workbook.SHEETS)
+
+
+def test_cli_build_on_an_empty_store_fails_cleanly(tmp_path, capsys):
+    code = cli.main(["--store", str(tmp_path / "empty.sqlite"), "workbook", "build",
+                     str(tmp_path / "x.xlsx")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "refresh first" in err and "Traceback" not in err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_committed_workbook_is_the_builders_output(built, cached):
+    """workbook/smallcap.xlsx is `smallcap workbook build` on the reference data."""
+    assert COMMITTED.exists(), "build it: see workbook/README.md"
+    committed = cached_values(COMMITTED)
+    assert formula_cells(COMMITTED) == formula_cells(built.path)
+    differing = [k for k, v in cached.items() if not same(committed.get(k), v)]
+    assert not differing, f"rebuild workbook/smallcap.xlsx: {differing[:5]} differ"
