@@ -150,7 +150,7 @@ def _column(values: pd.Series) -> list[Any]:
     array = values.to_numpy()
     kind = array.dtype.kind
     if kind == "f":
-        missing = np.isnan(array)
+        missing = ~np.isfinite(array)  # NaN (and inf) become empty cells
         return np.where(missing, None, array).tolist() if missing.any() else array.tolist()
     if kind in "iu":
         return array.tolist()
