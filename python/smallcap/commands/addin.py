@@ -62,7 +62,10 @@ def run_install(args: argparse.Namespace) -> int:
                          interpreter=args.interpreter, xlam=args.xlam, dry_run=args.dry_run)
     print(plan)
     if not args.dry_run:
+        wrapper = addin.addin_dir() / addin.WRAPPER_FILENAME
         print("Start Excel: the 'Small Caps' tab appears on the ribbon.")
+        print("Once, for the worksheet functions: Alt+F11, select 'MyAddin (smallcap.xlam)', "
+              f"File > Import File... {wrapper}, then Ctrl+S.")
     return 0
 
 
