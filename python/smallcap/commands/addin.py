@@ -64,8 +64,12 @@ def run_install(args: argparse.Namespace) -> int:
     if not args.dry_run:
         wrapper = addin.addin_dir() / addin.WRAPPER_FILENAME
         print("Start Excel: the 'Small Caps' tab appears on the ribbon.")
-        print("Once, for the worksheet functions: Alt+F11, select 'MyAddin (smallcap.xlam)', "
-              f"File > Import File... {wrapper}, then Ctrl+S.")
+        if plan.layout.platform == "macos":
+            print("Once, so the button can start Python: xlwings runpython install "
+                  "(worksheet functions need Windows).")
+        else:
+            print("Once, for the worksheet functions: Alt+F11, select 'MyAddin (smallcap.xlam)',"
+                  f" File > Import File... {wrapper}, then Ctrl+S.")
     return 0
 
 
