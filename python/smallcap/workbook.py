@@ -330,6 +330,8 @@ class _Builder:
                         continue
                     cell_fmt = header_fmt if i == 0 else (
                         formats[j] if j < len(formats) else self.fmt["plain"])
+                    if i and j and cells[0] == "count":  # FORWARD_RETURNS' episode count
+                        cell_fmt = self.fmt["int"]
                     self.put_value(sheet, row + i, col + j, cell, cell_fmt)
         else:
             height = width = 1
