@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 CATEGORY = "smallcap"
+SMALL_TABLE = 512  # cells; smaller tables are converted cell by cell
 log = logging.getLogger(__name__)
 
 # COM error codes (VT_ERROR scodes) Excel passes for a cell holding an error value.
@@ -168,6 +169,9 @@ def table_rows(frame: pd.DataFrame) -> list[list[Any]]:
     header = [str(c) for c in frame.columns]
     if frame.empty:
         return [header]
+    if frame.size <= SMALL_TABLE:  # one conversion beats pandas' per-column overhead
+        return [header, *([to_excel(v) for v in row]
+                          for row in frame.to_numpy(dtype=object).tolist())]
     columns = [_column(values) for _, values in frame.items()]
     return [header, *map(list, zip(*columns, strict=True))]
 
