@@ -19,12 +19,13 @@ Sheets:
 
 Formulas that call our functions are written as dynamic-array formulas (also the one-cell
 ones), so Excel 365 neither adds an implicit-intersection ``@`` nor truncates a table; the
-whole spill range carries cached values. Function names are written bare
-(``RUT_STREAK(...)``): that is how Excel stores a call to a function of a loaded add-in
-in a workbook that does not hold the code itself, and how LibreOffice and the
-``formulas`` package read it. The workbook asks for no recalculation on load (its
-cached values are current for the store it was built from); the ribbon's Refresh
-rewrites Data and recalculates.
+whole spill range carries cached values; one-cell answers are ordinary formulas, whose
+cached values LibreOffice keeps (it recomputes every array formula on load). Function
+names are written bare (``RUT_STREAK(...)``), not as Excel saves an add-in call (an
+external reference ``[1]!RUT_STREAK`` to the add-in's path on the author's machine) nor
+with ``_xludf.`` (what Excel writes for a name it could not resolve). The workbook asks
+for no recalculation on load (its cached values are current for the store it was built
+from); the ribbon's Refresh rewrites Data and recalculates.
 
 :func:`evaluate` computes every cell headless with the ``formulas`` package, our
 functions plugged in as custom functions; :func:`render_pdf` converts the workbook with
@@ -73,7 +74,8 @@ HOW_TO_USE = (
     "latest stored day: change E5 to ask about another day. Try your own tickers, "
     "thresholds and windows on the Explore sheet; the charts are on Charts. Percentages "
     "are fractions formatted as %. A cell starting with # names what went wrong "
-    "(e.g. #N/A no data for ^XYZ — refresh first)."
+    "(e.g. #N/A no data for ^XYZ — refresh first). #NAME? means Excel has not linked the "
+    "formulas to the add-in: load it, then Ctrl+H, replace = with = to re-enter them."
 )
 
 
@@ -271,6 +273,7 @@ class _Builder:
             "formula": add({**base, "font_name": "Consolas", "font_size": 9,
                             "font_color": "#404040", "text_wrap": True}),
             "said": add({**base, "italic": True, "text_wrap": True}),
+            "unit": add({**base, "indent": 1, "font_color": "#595959"}),
             "input_label": add({**base, "bold": True}),
             "pct": add({**base, "num_format": "0.0%"}),
             "pct2": add({**base, "num_format": "0.00%"}),
@@ -409,7 +412,7 @@ class _Builder:
         sheet.write("A1", "Story — the 2024-07-16 small-cap note, claim by claim", f["title"])
         sheet.set_row(0, 24)
         sheet.merge_range("A2:G2", HOW_TO_USE, f["note"])
-        sheet.set_row(1, 78)
+        sheet.set_row(1, 86)
         head = ["#", "Question", "The note said", "Formula (note-day column; column F "
                 "asks the same of the latest day)", "On the note day", "Latest day", "Unit"]
         sheet.write_row(3, 0, head, f["head"])
@@ -479,7 +482,7 @@ class _Builder:
             sheet.write(row, 0, num, f["group"])
             sheet.write(row, 1, question, f["label"])
             sheet.write(row, 2, said, f["said"])
-            sheet.write(row, 6, unit, f["label"])
+            sheet.write(row, 6, unit, f["unit"])
             for col_letter, col in (("E", 4), ("F", 5)):
                 formula = self._resolve(make(col_letter), values)
                 if col == 4:
