@@ -417,3 +417,24 @@ def test_committed_workbook_is_the_builders_output(built, cached):
     assert formula_cells(COMMITTED) == formula_cells(built.path)
     differing = [k for k, v in cached.items() if not same(committed.get(k), v)]
     assert not differing, f"rebuild workbook/smallcap.xlsx: {differing[:5]} differ"
+
+
+def test_evaluation_accepts_names_excel_saved_unresolved(reference_store, tmp_path):
+    """Excel saves a function it could not resolve as ``_xludf.NAME``; the plugged-in
+    functions answer under that spelling too, with the same value as the API."""
+    import xlsxwriter
+
+    path = tmp_path / "xludf.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("S")
+    sheet.write_formula("A1", '=_xludf.STREAK_COUNT(5,0.01,"^RUT","1979-01-01","2024-07-16")')
+    sheet.write_formula("A2", '=_xludf.ROTATION_RATIO("1M","^RUT","^GSPC","2024-07-16")')
+    sheet.write_formula("A3", '=RUT_STREAK(0.01,"^XYZ")')
+    book.close()
+    values = workbook.evaluate(path, store=reference_store)
+    s = reference_store
+    assert values[("S", "A1")] == api.streak_count(5, 0.01, "^RUT", "1979-01-01", NOTE, store=s)
+    assert same(values[("S", "A2")], api.rotation_ratio("1M", "^RUT", "^GSPC", NOTE, store=s))
+    # An error shows in the cell as the text the add-in shows, naming the problem.
+    assert values[("S", "A3")] == udfs.RUT_STREAK(0.01, "^XYZ")
+    assert values[("S", "A3")].startswith("#N/A") and "^XYZ" in values[("S", "A3")]
