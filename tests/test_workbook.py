@@ -123,13 +123,17 @@ def evaluated(built, reference_store):
 @pytest.fixture(scope="module")
 def expected_story(reference_store) -> dict[str, tuple[Any, Any]]:
     """What the Python API answers for each Story question, (note day, latest day)."""
-    s = reference_store
+    return story_answers(reference_store, NOTE)
+
+
+def story_answers(s, note: str) -> dict[str, tuple[Any, Any]]:
+    """The API's answer to each Story question for ``note`` and for the latest day."""
     latest = api.data_status("^RUT", store=s)["last_date"].iloc[0]
     fr = api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s)
     summary = fr.set_index(fr["signal"].astype(str))
 
     def both(func):
-        return func(NOTE), func(latest)
+        return func(note), func(latest)
 
     def last_signal(day):
         return api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", day, store=s)["signal"].iloc[-1]
@@ -139,7 +143,7 @@ def expected_story(reference_store) -> dict[str, tuple[Any, Any]]:
         return fr.loc[fr["signal"] == signal, column].iloc[0]
 
     return {
-        "As of": (dt.date(2024, 7, 16), latest),
+        "As of": (dt.date.fromisoformat(note), latest),
         "^RUT close": both(lambda d: api.price("^RUT", d, store=s)),
         "^RUT return on the day": both(lambda d: api.window_return("^RUT", 1, d, store=s)),
         "^RUT's highest close since": both(lambda d: api.highest_since("^RUT", d, store=s)),
@@ -354,6 +358,22 @@ def test_headless_evaluation_matches_cache_and_api(built, cells, cached, evaluat
             for j, want in enumerate(row):
                 address = f"{get_column_letter(left + j)}{top + i}"
                 assert same(evaluated[("EXPLORE", address)], want), (anchor, address)
+
+
+def test_story_answers_any_day_typed_in_e5(built, reference_store, tmp_path):
+    """Type another day (a Sunday: the last trading day before it counts) into E5 and
+    every note-day cell follows the Python API."""
+    sunday = "2020-04-26"
+    book = openpyxl.load_workbook(built.path)
+    book["Story"]["E5"].value = dt.datetime.fromisoformat(sunday)
+    for name in ("Explore", "Charts", "Data"):  # not read by Story: keeps it quick
+        book.remove(book[name])
+    changed = tmp_path / "sunday.xlsx"
+    book.save(changed)
+    values = workbook.evaluate(changed, store=reference_store)
+    for prefix, (want, _) in story_answers(reference_store, sunday).items():
+        row = story_cell(built.path, prefix)
+        assert same(values[("STORY", f"E{row}")], want), (prefix, values[("STORY", f"E{row}")])
 
 
 def test_evaluation_follows_the_inputs(built, reference_store, tmp_path):
