@@ -85,3 +85,14 @@ def test_committed_pictures_exist():
     docs = Path(__file__).resolve().parents[1] / "docs"
     for name in ("workbook-story.png", "workbook-charts.png"):
         assert (docs / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_render_command_writes_the_two_pictures(libreoffice, reference_store, tmp_path, capsys):
+    from smallcap import cli
+
+    code = cli.main(["--store", str(reference_store.path), "workbook", "render", "--outdir",
+                     str(tmp_path)])
+    assert code == 0, capsys.readouterr()
+    for name in ("workbook-story.png", "workbook-charts.png"):
+        png = tmp_path / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
