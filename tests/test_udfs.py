@@ -71,6 +71,7 @@ CASES = [
     ("PRICE", (None, None), ("^RUT", None)),
     ("PRICE", ("IWM", NOTE_SERIAL), ("IWM", "2024-07-16")),
     ("PRICE", ("^RUT", dt.datetime(2024, 7, 13)), ("^RUT", "2024-07-13")),  # a Saturday
+    ("CLOSE_PRICE", ("^RUT", dt.datetime(2024, 7, 13)), ("^RUT", "2024-07-13")),
     ("PRICE_HISTORY", ("^RUT", dt.datetime(2024, 7, 1), NOTE), ("^RUT", "2024-07-01",
                                                                "2024-07-16")),
     ("PRICE_HISTORY", ("^TNX", "2024-07-01", NOTE_SERIAL), ("^TNX", "2024-07-01", "2024-07-16")),
@@ -84,7 +85,7 @@ def test_every_spec_function_is_a_udf_with_the_api_signature():
     assert set(udfs.UDF_NAMES) == {
         "RUT_STREAK", "STREAK_COUNT", "STREAK_EPISODES", "ROTATION_SPREAD", "ROTATION_RATIO",
         "ROTATION_SERIES", "WINDOW_RETURN", "HIGHEST_SINCE", "FORWARD_RETURNS", "RATE_BETA",
-        "PRICE", "PRICE_HISTORY", "DATA_STATUS",
+        "PRICE", "CLOSE_PRICE", "PRICE_HISTORY", "DATA_STATUS",
     }
     python_names = {
         "RUT_STREAK": "streak_length", "STREAK_COUNT": "streak_count",
@@ -92,6 +93,7 @@ def test_every_spec_function_is_a_udf_with_the_api_signature():
         "ROTATION_RATIO": "rotation_ratio", "ROTATION_SERIES": "rotation_series",
         "WINDOW_RETURN": "window_return", "HIGHEST_SINCE": "highest_since",
         "FORWARD_RETURNS": "forward_returns", "RATE_BETA": "rate_beta", "PRICE": "price",
+        "CLOSE_PRICE": "price",
         "PRICE_HISTORY": "price_history", "DATA_STATUS": "data_status",
     }
     for name, python in python_names.items():
@@ -112,7 +114,8 @@ def test_udf_matches_api(name, excel_args, api_args):
         "ROTATION_RATIO": api.rotation_ratio, "ROTATION_SERIES": api.rotation_series,
         "WINDOW_RETURN": api.window_return, "HIGHEST_SINCE": api.highest_since,
         "FORWARD_RETURNS": api.forward_returns, "RATE_BETA": api.rate_beta,
-        "PRICE": api.price, "PRICE_HISTORY": api.price_history, "DATA_STATUS": api.data_status,
+        "PRICE": api.price, "CLOSE_PRICE": api.price,
+        "PRICE_HISTORY": api.price_history, "DATA_STATUS": api.data_status,
     }[name]
     got = getattr(udfs, name)(*excel_args)
     expected = python(*api_args)

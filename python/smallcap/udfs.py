@@ -43,6 +43,7 @@ __all__ = [
     "FORWARD_RETURNS",
     "HIGHEST_SINCE",
     "PRICE",
+    "CLOSE_PRICE",
     "PRICE_HISTORY",
     "RATE_BETA",
     "ROTATION_RATIO",
@@ -368,6 +369,16 @@ def PRICE(ticker="^RUT", date=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("ticker", doc=_TICKER)
+@xw.arg("date", doc="the day (last trading day on or before it); default the latest")
+@xw.ret()
+@cell
+def CLOSE_PRICE(ticker="^RUT", date=None):
+    """PRICE under a name Excel's built-in bond PRICE() does not shadow: use this in cells."""
+    return api.price(ticker, date)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("ticker", doc=_TICKER)
 @xw.arg("start", doc=_START)
 @xw.arg("end", doc=_END)
 @xw.ret(transpose=False)
@@ -389,5 +400,5 @@ def DATA_STATUS(ticker="^RUT"):
 UDF_NAMES = (
     "RUT_STREAK", "STREAK_COUNT", "STREAK_EPISODES", "ROTATION_SPREAD", "ROTATION_RATIO",
     "ROTATION_SERIES", "WINDOW_RETURN", "HIGHEST_SINCE", "FORWARD_RETURNS", "RATE_BETA",
-    "PRICE", "PRICE_HISTORY", "DATA_STATUS",
+    "PRICE", "CLOSE_PRICE", "PRICE_HISTORY", "DATA_STATUS",
 )

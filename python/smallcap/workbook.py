@@ -134,39 +134,24 @@ class Call:
 
 @dataclass(frozen=True)
 class Lookup:
-    """``VLOOKUP(key, table, column, FALSE)`` on a table returned by a :class:`Call`; with
-    ``exact=False``, ``VLOOKUP(..., TRUE)``: the last row whose (date) key is <= ``key``."""
+    """``VLOOKUP(key, table, column, FALSE)`` on a table returned by a :class:`Call`."""
 
     key: Any
     table: Call
     column: int
-    exact: bool = True
 
     def text(self) -> str:
-        match = "FALSE" if self.exact else "TRUE"
-        return f"VLOOKUP({_arg_text(self.key)},{self.table.text()},{self.column},{match})"
+        return f"VLOOKUP({_arg_text(self.key)},{self.table.text()},{self.column},FALSE)"
 
     def value(self) -> Any:
         rows = self.table.value()
         key = self.key.value if isinstance(self.key, Ref) else self.key
         if not isinstance(rows, list):
             return "#N/A"
-        if not self.exact:
-            below = [row for row in rows if _number(row[0]) is not None
-                     and _number(key) is not None and _number(row[0]) <= _number(key)]
-            return below[-1][self.column - 1] if below else "#N/A"
         for row in rows:
             if _same(row[0], key):
                 return row[self.column - 1]
         return "#N/A"
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, dt.date | dt.datetime):
-        return float(serial(value))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
 
 
 @dataclass(frozen=True)
@@ -450,14 +435,10 @@ class _Builder:
                 make: Callable[[str], Formula], fmt: str) -> None:
             rows.append((num, question, said, unit, make, fmt, ""))
 
-        # Not PRICE(): Excel's built-in bond PRICE() shadows an add-in function of that name.
-        # The close of the last trading day on or before the day, from ten days of history.
+        # CLOSE_PRICE, not PRICE: Excel's built-in bond PRICE() shadows an add-in function
+        # of that name.
         def close(c: str) -> Formula:
-            day = days[c].value
-            earlier = day - dt.timedelta(days=10) if isinstance(day, dt.datetime) else day
-            before = Ref(f"{days[c].address}-10", earlier)
-            return Lookup(days[c], Call("PRICE_HISTORY", ("^RUT", before, days[c])), 2,
-                          exact=False)
+            return Call("CLOSE_PRICE", ("^RUT", days[c]))
 
         add("1", "^RUT close", "", "index points", close, "close")
         add("1", "^RUT return on the day (one trading day)", "jumped 3.5% that day", "%",
@@ -537,7 +518,7 @@ class _Builder:
         if isinstance(formula, Index):
             return Index(formula.table, fill(formula.row), formula.column, formula.offset)
         if isinstance(formula, Lookup):
-            return Lookup(fill(formula.key), formula.table, formula.column, formula.exact)
+            return Lookup(fill(formula.key), formula.table, formula.column)
         return formula
 
     def explore_sheet(self, sheet: Any) -> None:
