@@ -144,3 +144,10 @@ def test_window_return_composes_over_adjacent_windows(closes, data) -> None:
     left = analytics.window_return(closes, first, mid_day)
     right = analytics.window_return(closes, second, end_day)
     assert (1 + whole) == pytest.approx((1 + left) * (1 + right), rel=1e-9)
+
+
+def test_rebase_starts_at_the_level_and_keeps_gaps() -> None:
+    scaled = analytics.rebase(pd.Series([50.0, 55.0, np.nan, 45.0]))
+    assert scaled[0] == 100.0 and scaled[1] == pytest.approx(110.0)
+    assert np.isnan(scaled[2]) and scaled[3] == pytest.approx(90.0)
+    assert analytics.rebase(np.array([4.0, 2.0]), 1.0).tolist() == [1.0, 0.5]

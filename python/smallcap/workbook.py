@@ -47,7 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import api
+import numpy as np
+
+from . import analytics, api
 from .errors import BadArgument
 from .store import Store
 
@@ -688,8 +690,8 @@ class _Builder:
             col = xl_col_to_name(data_cols[ticker])
             rng = f"Data!{col}{a}:{col}{b}"
             text = f'=IF({rng}="",NA(),{rng}/Data!{col}{a}*100)'
-            closes = table[ticker].to_numpy()[first:last + 1]
-            rebased = [("#N/A" if math.isnan(c) else c / closes[0] * 100) for c in closes]
+            scaled = analytics.rebase(table[ticker].to_numpy()[first:last + 1])
+            rebased = np.where(np.isnan(scaled), "#N/A", scaled.astype(object)).tolist()
             rebased_by[k] = rebased
             self._array(sheet, 4, base_col + k, n, text, rebased[0], f["num2"])
             for i in range(0 if self.static else 1, n):
@@ -861,7 +863,6 @@ def _using(store: Store | str | os.PathLike[str] | None) -> Iterator[None]:
 
 def _excel_arg(value: Any) -> Any:
     """One argument as ``formulas`` hands it over, made Excel-shaped for :mod:`udfs`."""
-    import numpy as np
     import schedula as sh
     from formulas.tokens.operand import XlError
 
@@ -884,7 +885,6 @@ def _excel_arg(value: Any) -> Any:
 
 def _formulas_value(value: Any) -> Any:
     """A :mod:`udfs` result as ``formulas`` wants it (dates as serials, tables as arrays)."""
-    import numpy as np
 
     if isinstance(value, list):
         array = np.empty((len(value), len(value[0]) if value else 0), dtype=object)
@@ -930,7 +930,6 @@ def evaluate(path: str | os.PathLike[str], *,
     functions plugged in, reading ``store``). Returns ``{(SHEET, "A1"): value}`` for every
     cell, sheet names upper-cased as ``formulas`` gives them; blanks are ``None``."""
     import formulas
-    import numpy as np
     import schedula as sh
     from openpyxl.utils.cell import column_index_from_string as col_index
     from openpyxl.utils.cell import coordinate_from_string, get_column_letter

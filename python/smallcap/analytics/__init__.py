@@ -10,7 +10,7 @@ from .forward import forward_returns
 from .history import History, as_history, inner_join
 from .levels import highest_since, price, price_history
 from .rates import rate_beta
-from .returns import rotation_ratio, rotation_series, rotation_spread, window_return
+from .returns import rebase, rotation_ratio, rotation_series, rotation_spread, window_return
 from .streaks import run_lengths, streak_count, streak_episodes, streak_length
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "price",
     "price_history",
     "rate_beta",
+    "rebase",
     "rotation_ratio",
     "rotation_series",
     "rotation_spread",

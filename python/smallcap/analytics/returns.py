@@ -70,6 +70,15 @@ def rotation_ratio(
     return small_return / large_return
 
 
+def rebase(closes: pd.Series | np.ndarray, level: float = 100.0) -> np.ndarray:
+    """Closes scaled so that the first one equals ``level`` (100: "rebased to 100");
+    NaN stays NaN. Returns a float array."""
+    values = np.asarray(closes, dtype="float64")
+    if not len(values):
+        return values
+    return values / values[0] * level
+
+
 SERIES_COLUMNS = ["date", "small_return", "large_return", "spread"]
 
 
