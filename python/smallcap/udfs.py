@@ -60,7 +60,6 @@ __all__ = [
 ]
 
 CATEGORY = "smallcap"
-SMALL_TABLE = 512  # cells; smaller tables are converted cell by cell
 log = logging.getLogger(__name__)
 
 # COM error codes (VT_ERROR scodes) Excel passes for a cell holding an error value.
@@ -147,22 +146,19 @@ def to_excel(value: Any) -> Any:
     return str(value)
 
 
-def _column(values: pd.Series) -> list[Any]:
-    """One table column as Excel values, vectorised for the common dtypes."""
-    array = values.to_numpy()
-    kind = array.dtype.kind
-    if kind == "f":
-        missing = ~np.isfinite(array)  # NaN (and inf) become empty cells
-        return np.where(missing, None, array).tolist() if missing.any() else array.tolist()
-    if kind in "iu":
-        return array.tolist()
-    if kind == "M":  # NaT becomes None
-        return array.astype("datetime64[us]").astype(object).tolist()
-    cells = array.tolist()
-    if all(type(v) is dt.date for v in cells):  # the API's date columns
-        midnight, combine = dt.time(), dt.datetime.combine
-        return [combine(v, midnight) for v in cells]
-    return [to_excel(v) for v in cells]
+class _ExcelCells(dict):
+    """Memoised :func:`to_excel` for the cells of a table's non-numeric columns: a date
+    becomes midnight ``datetime`` (what Excel takes as a date) once, then costs one dict
+    lookup per cell."""
+
+    def __missing__(self, value: Any) -> Any:
+        converted = to_excel(value)
+        if type(value) is dt.date and len(self) < 200_000:  # every trading day fits
+            self[value] = converted
+        return converted
+
+
+_EXCEL_CELLS = _ExcelCells()
 
 
 def table_rows(frame: pd.DataFrame) -> list[list[Any]]:
@@ -170,11 +166,15 @@ def table_rows(frame: pd.DataFrame) -> list[list[Any]]:
     header = [str(c) for c in frame.columns]
     if frame.empty:
         return [header]
-    if frame.size <= SMALL_TABLE:  # one conversion beats pandas' per-column overhead
-        return [header, *([to_excel(v) for v in row]
-                          for row in frame.to_numpy(dtype=object).tolist())]
-    columns = [_column(values) for _, values in frame.items()]
-    return [header, *map(list, zip(*columns, strict=True))]
+    cells = frame.to_numpy(dtype=object)  # one pass: Python floats, ints, dates, text
+    numeric = (float, int, np.floating, np.integer)
+    for j, first in enumerate(cells[0].tolist()):
+        if not isinstance(first, numeric) or isinstance(first, bool):
+            cells[:, j] = list(map(_EXCEL_CELLS.__getitem__, cells[:, j].tolist()))
+    missing = pd.isna(cells)  # NaN and NaT become empty cells
+    if missing.any():
+        cells[missing] = None
+    return [header, *cells.tolist()]
 
 
 # -- the adapter ------------------------------------------------------------------------
