@@ -79,6 +79,20 @@ def _bounds(history: History, since: object, as_of: object) -> tuple[int, int]:
     return history.locate_since(since_day), last
 
 
+def _signals_in_range(
+    closes: pd.Series | History, length: object, threshold: object, since: object, as_of: object
+) -> tuple[History, int, float, np.ndarray, int]:
+    """Parse the episode arguments; return the History, length, threshold, the indices of
+    the signal days in [since, as_of] (a binary-searched slice) and the index of as_of."""
+    history = as_history(closes)
+    days = params.whole(length, "length")
+    limit = params.threshold(threshold)
+    first, last = _bounds(history, since, as_of)
+    signals = signal_days(history, days, limit)
+    chosen = signals[np.searchsorted(signals, first) : np.searchsorted(signals, last, side="right")]
+    return history, days, limit, chosen, last
+
+
 def streak_length(
     closes: pd.Series | History, threshold: float = 0.01, as_of: object = None
 ) -> int:
@@ -99,12 +113,7 @@ def streak_count(
 ) -> int:
     """Number of episodes whose run reached ``length`` trading days on a day in
     [``since``, ``as_of``]; a 7-day run is one episode of length 5."""
-    history = as_history(closes)
-    days = params.whole(length, "length")
-    limit = params.threshold(threshold)
-    first, last = _bounds(history, since, as_of)
-    signals = signal_days(history, days, limit)
-    return int(np.searchsorted(signals, last, side="right") - np.searchsorted(signals, first))
+    return len(_signals_in_range(closes, length, threshold, since, as_of)[3])
 
 
 EPISODE_COLUMNS = ["start", "signal", "end", "days", "run_return"]
@@ -121,12 +130,7 @@ def streak_episodes(
     (``start``), the day it reached ``length`` (``signal``), its last day up to ``as_of``
     (``end``), its length in trading days (``days``) and the compound return of the
     run's days as a fraction (``run_return`` = C(end) / C(day before start) - 1)."""
-    history = as_history(closes)
-    days = params.whole(length, "length")
-    limit = params.threshold(threshold)
-    first, last = _bounds(history, since, as_of)
-    signals = signal_days(history, days, limit)
-    signals = signals[(signals >= first) & (signals <= last)]
+    history, days, limit, signals, last = _signals_in_range(closes, length, threshold, since, as_of)
     starts = signals - days + 1
     ends = np.minimum(run_ends(history, limit)[signals], last)
     close = history.close
