@@ -12,7 +12,7 @@ CASES = [
     ("streak_length", (0.01, "^XYZ"), {}, NoData, "no data for ^XYZ"),
     ("streak_length", (0.01, "../etc/passwd"), {}, BadArgument, "ticker"),
     ("streak_length", (0.01, "RUT'; DROP TABLE prices;--"), {}, BadArgument, "ticker"),
-    ("streak_length", (0.01, ""), {}, BadArgument, "ticker"),
+    ("streak_length", (0.01, "^R UT"), {}, BadArgument, "ticker"),
     ("streak_length", (0.01, "A" * 21), {}, BadArgument, "ticker"),
     ("streak_length", (0.01, 5), {}, BadArgument, "ticker"),
     ("streak_length", (1.0,), {}, BadArgument, "threshold"),
@@ -58,7 +58,11 @@ CASES = [
     ("price_history", ("^RUT", "2024-07-16", "2024-01-01"), {}, BadArgument, "start"),
     ("price_history", ("C:\\data",), {}, BadArgument, "ticker"),
     ("data_status", ("^ABC",), {}, NoData, "refresh first"),
-    ("data_status", (None,), {}, BadArgument, "ticker"),
+    ("data_status", (5,), {}, BadArgument, "ticker"),
+    ("streak_count", (1e20,), {}, OutOfRange, "length"),
+    ("forward_returns", (10**20,), {}, OutOfRange, "horizon"),
+    ("price", ("^RUT", "2024-07-16junk"), {}, BadArgument, "date"),
+    ("price", ("^RUT", "2024-07-161"), {}, BadArgument, "date"),
 ]
 
 
@@ -73,8 +77,13 @@ def test_bad_input_raises_typed_error(reference_store, name, args, kwargs, error
     assert caught.value.cell_text().startswith("#")
 
 
-def test_at_least_thirty_cases() -> None:
-    assert len(CASES) >= 30
+def test_empty_arguments_take_the_defaults(reference_store) -> None:
+    """Left out, None or blank text: the default, in Python as in a cell or on the CLI."""
+    expected = smallcap.streak_length(0.01, "^RUT", "2024-07-16", store=reference_store)
+    assert smallcap.streak_length(None, "", "2024-07-16", store=reference_store) == expected
+    assert smallcap.streak_length(" ", None, "2024-07-16", store=reference_store) == expected
+    assert (smallcap.data_status(None, store=reference_store).equals(
+        smallcap.data_status("^RUT", store=reference_store)))
 
 
 def test_empty_store_says_refresh_first(empty_store) -> None:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smallcap
-from smallcap import api, udfs
+from smallcap import api, catalogue, udfs
 from smallcap.errors import SmallcapError
 
 NOTE = dt.datetime(2024, 7, 16)  # the market note's Tuesday
@@ -81,42 +81,14 @@ CASES = [
 ]
 
 
-def test_every_spec_function_is_a_udf_with_the_api_signature():
-    assert set(udfs.UDF_NAMES) == {
-        "RUT_STREAK", "STREAK_COUNT", "STREAK_EPISODES", "ROTATION_SPREAD", "ROTATION_RATIO",
-        "ROTATION_SERIES", "WINDOW_RETURN", "HIGHEST_SINCE", "FORWARD_RETURNS", "RATE_BETA",
-        "PRICE", "CLOSE_PRICE", "PRICE_HISTORY", "DATA_STATUS",
-    }
-    python_names = {
-        "RUT_STREAK": "streak_length", "STREAK_COUNT": "streak_count",
-        "STREAK_EPISODES": "streak_episodes", "ROTATION_SPREAD": "rotation_spread",
-        "ROTATION_RATIO": "rotation_ratio", "ROTATION_SERIES": "rotation_series",
-        "WINDOW_RETURN": "window_return", "HIGHEST_SINCE": "highest_since",
-        "FORWARD_RETURNS": "forward_returns", "RATE_BETA": "rate_beta", "PRICE": "price",
-        "CLOSE_PRICE": "price",
-        "PRICE_HISTORY": "price_history", "DATA_STATUS": "data_status",
-    }
-    for name, python in python_names.items():
-        excel = inspect.signature(getattr(udfs, name)).parameters
-        pure = {k: p for k, p in inspect.signature(getattr(api, python)).parameters.items()
-                if p.kind is not inspect.Parameter.KEYWORD_ONLY}
-        assert list(excel) == list(pure), name
-        assert [p.default for p in excel.values()] == [p.default for p in pure.values()], name
-    assert {name for name in python_names if name not in {c[0] for c in CASES}} == set()
+def test_every_excel_name_has_a_case():
+    assert {c[0] for c in CASES} == set(catalogue.excel_names())
 
 
 @pytest.mark.parametrize(("name", "excel_args", "api_args"), CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_udf_matches_api(name, excel_args, api_args):
-    python = {
-        "RUT_STREAK": api.streak_length, "STREAK_COUNT": api.streak_count,
-        "STREAK_EPISODES": api.streak_episodes, "ROTATION_SPREAD": api.rotation_spread,
-        "ROTATION_RATIO": api.rotation_ratio, "ROTATION_SERIES": api.rotation_series,
-        "WINDOW_RETURN": api.window_return, "HIGHEST_SINCE": api.highest_since,
-        "FORWARD_RETURNS": api.forward_returns, "RATE_BETA": api.rate_beta,
-        "PRICE": api.price, "CLOSE_PRICE": api.price,
-        "PRICE_HISTORY": api.price_history, "DATA_STATUS": api.data_status,
-    }[name]
+    python = getattr(api, catalogue.find(name).name)
     got = getattr(udfs, name)(*excel_args)
     expected = python(*api_args)
     if hasattr(expected, "columns"):
@@ -156,8 +128,9 @@ def test_the_market_note_from_cells():
 def test_keyword_calls_and_too_many_arguments():
     assert udfs.RUT_STREAK(as_of=NOTE) == api.streak_length(as_of="2024-07-16")
     assert udfs.PRICE(date=NOTE, ticker="IWM") == api.price("IWM", "2024-07-16")
-    assert udfs.PRICE("^RUT", NOTE, "extra").startswith("#VALUE! PRICE takes at most 2")
-    assert udfs.PRICE(nonsense=1).startswith("#VALUE! PRICE")
+    assert udfs.PRICE("^RUT", NOTE, "extra").startswith("#VALUE! PRICE: takes at most 2")
+    assert udfs.PRICE(nonsense=1) == ("#VALUE! nonsense: PRICE has no argument 'nonsense'; "
+                                      "it takes ticker, date")
 
 
 # -- bad input: a clear error in the cell, never an exception ------------------------------
@@ -216,9 +189,9 @@ BAD = [
     ("DATA_STATUS", ("^XYZ",), "#N/A", "no data for ^XYZ"),
     ("DATA_STATUS", (3.0,), "#VALUE!", "ticker"),
     # Excel-shaped trouble: ranges, error values from other cells, extra arguments
-    ("PRICE", ([["^RUT", "^GSPC"]],), "#VALUE!", "single cell"),
-    ("PRICE", (["^RUT", "^GSPC", "IWM"],), "#VALUE!", "range of 3 cells"),
-    ("PRICE", ([],), "#VALUE!", "range of 0 cells"),
+    ("PRICE", ([],), "#VALUE!", "the range is empty"),
+    ("PRICE_HISTORY", ([["^RUT", "^GSPC"]],), "#VALUE!", "not a range of 2 cells"),
+    ("STREAK_EPISODES", (None, None, None, None, [[NOTE, NOTE]]), "#VALUE!", "as_of"),
     ("PRICE", (COM_NA,), "#N/A", "ticker"),
     ("RUT_STREAK", (COM_DIV0,), "#DIV/0!", "threshold"),
     ("PRICE", ("#N/A no data for ^XYZ — refresh first",), "#N/A", "no data for ^XYZ"),
@@ -254,15 +227,17 @@ def test_cell_text_is_the_api_exception_message():
 
 
 def test_unexpected_errors_become_one_line_of_text():
-    @udfs.cell
-    def BOOM(x=1.0):
+    def boom(reader, x=1.0):
         """Divides by zero."""
         return x / 0
 
-    assert BOOM(2.0) == "#VALUE! BOOM failed: ZeroDivisionError: float division by zero"
-    assert BOOM.__doc__ == "Divides by zero."
-    assert list(inspect.signature(BOOM).parameters) == ["x"]
-    assert BOOM.__annotations__ == {}
+    fn = catalogue.Function("boom", ("BOOM",), (catalogue.Argument(
+        "x", catalogue.THRESHOLD, 0.5, "a number"),), catalogue.NUMBER, "Divides by zero.", boom)
+    assert udfs.excel_call(fn, "BOOM", (0.25,), {}) == (
+        "#VALUE! BOOM failed: ZeroDivisionError: float division by zero")
+    assert udfs.excel_call(fn, "BOOM", ([[0.25, 2.0]],), {}) == [[
+        "#VALUE! BOOM failed: ZeroDivisionError: float division by zero",
+        "#VALUE! x: must be a fraction between -1 and 1 (0.01 means 1%), got 2.0"]]
 
 
 def test_blank_and_omitted_arguments_take_the_spec_defaults():

@@ -11,49 +11,53 @@ functions underneath. Heavy optional parts (yfinance, xlwings) load only when us
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from .errors import (
-    BadArgument,
-    CsvFormatError,
-    FetchError,
-    NoAnswer,
-    NoData,
-    OutOfRange,
-    SmallcapError,
-    SourceError,
-    StoreError,
+    BadArgument as BadArgument,
+)
+from .errors import (
+    CsvFormatError as CsvFormatError,
+)
+from .errors import (
+    FetchError as FetchError,
+)
+from .errors import (
+    NoAnswer as NoAnswer,
+)
+from .errors import (
+    NoData as NoData,
+)
+from .errors import (
+    OutOfRange as OutOfRange,
+)
+from .errors import (
+    SmallcapError as SmallcapError,
+)
+from .errors import (
+    SourceError as SourceError,
+)
+from .errors import (
+    StoreError as StoreError,
 )
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    # catalogue (store-backed), see smallcap.api
-    "streak_length": "smallcap.api",
-    "streak_count": "smallcap.api",
-    "streak_episodes": "smallcap.api",
-    "rotation_spread": "smallcap.api",
-    "rotation_ratio": "smallcap.api",
-    "rotation_series": "smallcap.api",
-    "window_return": "smallcap.api",
-    "highest_since": "smallcap.api",
-    "forward_returns": "smallcap.api",
-    "rate_beta": "smallcap.api",
-    "price": "smallcap.api",
-    "price_history": "smallcap.api",
-    "data_status": "smallcap.api",
+    # the catalogue's functions (smallcap.streak_count, ...) are found in smallcap.api
+    # through smallcap.catalogue; these are the other names
     "use_store": "smallcap.api",
     "current_store": "smallcap.api",
     "load_csv": "smallcap.api",
-    # jobs
     "refresh": "smallcap.sources.refresh",
     "main": "smallcap.ribbon",
-    # modules
     "analytics": "smallcap.analytics",
+    "catalogue": "smallcap.catalogue",
     "store": "smallcap.store",
 }
 
-__all__ = [
+_ERRORS = [
     "BadArgument",
     "CsvFormatError",
     "FetchError",
@@ -63,12 +67,29 @@ __all__ = [
     "SmallcapError",
     "SourceError",
     "StoreError",
-    *_LAZY,
 ]
 
 
+def _is_submodule(name: str) -> bool:
+    """True for a submodule being imported (``from . import params`` asks us first)."""
+    here = Path(__file__).parent
+    return (here / f"{name}.py").is_file() or (here / name / "__init__.py").is_file()
+
+
+def _catalogue_names() -> list[str]:
+    from .catalogue import functions
+
+    return [fn.name for fn in functions()]
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__all__":  # computed on first use, so `import smallcap` stays light
+        value = globals()["__all__"] = [*_ERRORS, *_catalogue_names(), *_LAZY]
+        return value
     module_name = _LAZY.get(name)
+    if module_name is None and not name.startswith("_") and not _is_submodule(name) and (
+            name in _catalogue_names()):
+        module_name = "smallcap.api"
     if module_name is None:
         raise AttributeError(f"module 'smallcap' has no attribute {name!r}")
     module = import_module(module_name)
@@ -78,4 +99,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_catalogue_names()))

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 
 import pandas as pd
 
-from . import analytics, params
-from .analytics.history import History
+from . import analytics, catalogue, params
 from .analytics.streaks import DEFAULT_SINCE
+from .catalogue import Reader
 from .errors import NoData
 from .settings import default_tickers
 from .store import Store, WriteResult, open_store
@@ -28,134 +29,129 @@ DEFAULT_LARGE = "^GSPC"
 DEFAULT_RATE = "^TNX"
 
 StoreLike = Store | str | os.PathLike[str] | None
-_chosen: Store | None = None
 
 
 def use_store(path: str | os.PathLike[str] | Store | None) -> Store:
     """Make ``path`` the default store of this process (None: back to $SMALLCAP_STORE or
-    the user's data folder). Returns the Store."""
-    global _chosen
-    _chosen = path if isinstance(path, Store) else (open_store(path) if path else None)
-    return current_store()
+    the user's data folder). Returns the Store. The choice lives in the store layer
+    (:func:`smallcap.store.use_store`, :func:`smallcap.settings.choose_store`)."""
+    from . import store as layer
+
+    return layer.use_store(path)
 
 
 def current_store() -> Store:
     """The store used when a function is not given one."""
-    return _chosen if _chosen is not None else open_store()
+    return open_store()
 
 
 def _store(store: StoreLike) -> Store:
     if store is None:
-        return _chosen if _chosen is not None else open_store()
+        return open_store()
     return store if isinstance(store, Store) else open_store(store)
 
 
-def _history(ticker: object, store: StoreLike, argument: str = "ticker") -> History:
-    return _store(store).history(params.ticker(ticker, argument))
+# -- the catalogue: one declaration per function, one line of logic each ----------------
+# ``reader.history`` reads a ticker once per call; arguments arrive parsed by kind
+# (see smallcap.catalogue.ARGUMENTS). Adding a function: its pure function in
+# analytics, one declaration here, then ``smallcap addin build`` for the VBA wrappers.
+
+declare = functools.partial(catalogue.declare, store_of=lambda store: _store(store))
 
 
-# -- the catalogue (SPEC.md), one line of logic each --------------------------------------
+@declare("RUT_STREAK", result=catalogue.WHOLE_NUMBER)
+def streak_length(reader: Reader, threshold=0.01, ticker=DEFAULT_TICKER, as_of=None) -> int:
+    """Days in a row, ending on as_of, whose daily return beat threshold (0 if as_of did not)."""
+    return analytics.streak_length(reader.history(ticker), threshold, as_of)
 
 
-def streak_length(threshold: float = 0.01, ticker: str = DEFAULT_TICKER, as_of: object = None,
-                  *, store: StoreLike = None) -> int:
-    """Days in a row, ending on ``as_of``, with a daily return beyond ``threshold``."""
-    return analytics.streak_length(_history(ticker, store), threshold, as_of)
+@declare("STREAK_COUNT", result=catalogue.WHOLE_NUMBER)
+def streak_count(reader: Reader, length=5, threshold=0.01, ticker=DEFAULT_TICKER,
+                 since=DEFAULT_SINCE, as_of=None) -> int:
+    """Number of streaks that reached length days (signal day in [since, as_of])."""
+    return analytics.streak_count(reader.history(ticker), length, threshold, since, as_of)
 
 
-def streak_count(length: int = 5, threshold: float = 0.01, ticker: str = DEFAULT_TICKER,
-                 since: object = DEFAULT_SINCE, as_of: object = None, *,
-                 store: StoreLike = None) -> int:
-    """Episodes whose run reached ``length`` days on a day in [since, as_of]."""
-    return analytics.streak_count(_history(ticker, store), length, threshold, since, as_of)
+@declare("STREAK_EPISODES", result=catalogue.TABLE)
+def streak_episodes(reader: Reader, length=5, threshold=0.01, ticker=DEFAULT_TICKER,
+                    since=DEFAULT_SINCE, as_of=None) -> pd.DataFrame:
+    """Table of streak episodes: start, signal date, end, days, run return (spills)."""
+    return analytics.streak_episodes(reader.history(ticker), length, threshold, since, as_of)
 
 
-def streak_episodes(length: int = 5, threshold: float = 0.01, ticker: str = DEFAULT_TICKER,
-                    since: object = DEFAULT_SINCE, as_of: object = None, *,
-                    store: StoreLike = None) -> pd.DataFrame:
-    """Table of episodes: start, signal, end, days, run_return."""
-    return analytics.streak_episodes(_history(ticker, store), length, threshold, since, as_of)
+@declare("ROTATION_SPREAD", result=catalogue.FRACTION)
+def rotation_spread(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
+                    as_of=None) -> float:
+    """Small-cap minus large-cap return over window ending on as_of (a fraction)."""
+    return analytics.rotation_spread(reader.history(small), reader.history(large), window, as_of)
 
 
-def rotation_spread(window: object = "1M", small: str = DEFAULT_TICKER,
-                    large: str = DEFAULT_LARGE, as_of: object = None, *,
-                    store: StoreLike = None) -> float:
-    """R_small - R_large over ``window`` ending on ``as_of`` (fraction)."""
-    return analytics.rotation_spread(
-        _history(small, store, "small"), _history(large, store, "large"), window, as_of
-    )
+@declare("ROTATION_RATIO", result=catalogue.NUMBER)
+def rotation_ratio(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
+                   as_of=None) -> float:
+    """Small-cap return divided by large-cap return over window (3 = "triple the gains")."""
+    return analytics.rotation_ratio(reader.history(small), reader.history(large), window, as_of)
 
 
-def rotation_ratio(window: object = "1M", small: str = DEFAULT_TICKER,
-                   large: str = DEFAULT_LARGE, as_of: object = None, *,
-                   store: StoreLike = None) -> float:
-    """R_small / R_large over ``window`` ending on ``as_of``."""
-    return analytics.rotation_ratio(
-        _history(small, store, "small"), _history(large, store, "large"), window, as_of
-    )
+@declare("ROTATION_SERIES", result=catalogue.TABLE)
+def rotation_series(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
+                    start=None, end=None) -> pd.DataFrame:
+    """Table for charting: date, small return, large return, spread over window (spills)."""
+    return analytics.rotation_series(reader.history(small), reader.history(large), window,
+                                     start, end)
 
 
-def rotation_series(window: object = "1M", small: str = DEFAULT_TICKER,
-                    large: str = DEFAULT_LARGE, start: object = None, end: object = None, *,
-                    store: StoreLike = None) -> pd.DataFrame:
-    """Table: date, small_return, large_return, spread, for charting."""
-    return analytics.rotation_series(
-        _history(small, store, "small"), _history(large, store, "large"), window, start, end
-    )
+@declare("WINDOW_RETURN", result=catalogue.FRACTION)
+def window_return(reader: Reader, ticker=DEFAULT_TICKER, window="1M", as_of=None) -> float:
+    """Return over window ending on as_of: C(as_of) / C(window start) - 1 (a fraction)."""
+    return analytics.window_return(reader.history(ticker), window, as_of)
 
 
-def window_return(ticker: str = DEFAULT_TICKER, window: object = "1M", as_of: object = None,
-                  *, store: StoreLike = None) -> float:
-    """C(as_of) / C(window start) - 1 (fraction)."""
-    return analytics.window_return(_history(ticker, store), window, as_of)
+@declare("HIGHEST_SINCE", result=catalogue.A_DATE)
+def highest_since(reader: Reader, ticker=DEFAULT_TICKER, as_of=None) -> dt.date:
+    """Latest date before as_of with a close at or above as_of's close ("highest since")."""
+    return analytics.highest_since(reader.history(ticker), as_of)
 
 
-def highest_since(ticker: str = DEFAULT_TICKER, as_of: object = None, *,
-                  store: StoreLike = None) -> dt.date:
-    """Latest date before ``as_of`` with a close >= the close on ``as_of``."""
-    return analytics.highest_since(_history(ticker, store), as_of)
+@declare("FORWARD_RETURNS", result=catalogue.TABLE)
+def forward_returns(reader: Reader, horizon=50, length=5, threshold=0.01, small=DEFAULT_TICKER,
+                    large=DEFAULT_LARGE, since=DEFAULT_SINCE) -> pd.DataFrame:
+    """Table: returns horizon days after each streak signal, then count/median/mean/share."""
+    return analytics.forward_returns(reader.history(small), reader.history(large), horizon,
+                                     length, threshold, since)
 
 
-def forward_returns(horizon: int = 50, length: int = 5, threshold: float = 0.01,
-                    small: str = DEFAULT_TICKER, large: str = DEFAULT_LARGE,
-                    since: object = DEFAULT_SINCE, *, store: StoreLike = None) -> pd.DataFrame:
-    """Table: per episode, small/large return and spread ``horizon`` days on; then summary."""
-    return analytics.forward_returns(
-        _history(small, store, "small"), _history(large, store, "large"),
-        horizon, length, threshold, since,
-    )
+@declare("RATE_BETA", result=catalogue.NUMBER,
+         help={"window": "trading days of daily returns in the regression"})
+def rate_beta(reader: Reader, window=252, ticker=DEFAULT_TICKER, rate=DEFAULT_RATE,
+              as_of=None) -> float:
+    """Slope of the daily return on the daily yield change (per percentage point)."""
+    return analytics.rate_beta(reader.history(ticker), reader.history(rate), window, as_of)
 
 
-def rate_beta(window: object = 252, ticker: str = DEFAULT_TICKER, rate: str = DEFAULT_RATE,
-              as_of: object = None, *, store: StoreLike = None) -> float:
-    """Slope of daily return on the daily yield change (per percentage point)."""
-    return analytics.rate_beta(
-        _history(ticker, store), _history(rate, store, "rate"), window, as_of
-    )
+@declare("PRICE", result=catalogue.NUMBER, aliases={
+    "CLOSE_PRICE": "Excel's built-in bond function PRICE() shadows an add-in's PRICE"})
+def price(reader: Reader, ticker=DEFAULT_TICKER, date=None) -> float:
+    """Close on date (adjusted close for a fund), or on the last trading day before it."""
+    return analytics.price(reader.history(ticker), date)
 
 
-def price(ticker: str = DEFAULT_TICKER, date: object = None, *,
-          store: StoreLike = None) -> float:
-    """Close (adjusted for a fund) on ``date`` or the last trading day before it."""
-    return analytics.price(_history(ticker, store), date)
-
-
-def price_history(ticker: str = DEFAULT_TICKER, start: object = None, end: object = None, *,
-                  store: StoreLike = None) -> pd.DataFrame:
-    """Table: date, close, adj_close."""
-    return analytics.price_history(_history(ticker, store), start, end)
+@declare("PRICE_HISTORY", result=catalogue.TABLE)
+def price_history(reader: Reader, ticker=DEFAULT_TICKER, start=None, end=None) -> pd.DataFrame:
+    """Table of daily prices: date, close, adjusted close (spills)."""
+    return analytics.price_history(reader.history(ticker), start, end)
 
 
 STATUS_COLUMNS = ["ticker", "first_date", "last_date", "rows", "refreshed_at"]
 
 
-def data_status(ticker: str = DEFAULT_TICKER, *, store: StoreLike = None) -> pd.DataFrame:
-    """Table (one row): ticker, first_date, last_date, rows, refreshed_at (UTC)."""
-    symbol = params.ticker(ticker)
-    status = _store(store).status(symbol)
+@declare("DATA_STATUS", result=catalogue.TABLE)
+def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
+    """What the store holds for ticker: first date, last date, rows, last refresh (UTC)."""
+    status = reader.store.status(ticker)
     if not status["rows"]:
-        raise NoData(f"no data for {symbol} — refresh first (smallcap refresh {symbol}, "
-                     f"or smallcap load-csv {symbol} FILE)")
+        raise NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
+                     f"or smallcap load-csv {ticker} FILE)")
     return pd.DataFrame([{column: status[column] for column in STATUS_COLUMNS}],
                         columns=STATUS_COLUMNS)
 

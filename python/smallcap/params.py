@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BadArgument
+from .errors import BadArgument, OutOfRange
+from .settings import CALENDAR_WINDOWS
 
 TICKER_RE = re.compile(r"[A-Z0-9^.=-]{1,20}")
-CALENDAR_WINDOWS = ("1W", "1M", "3M", "6M", "1Y", "YTD")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+MAX_WHOLE = 100_000  # trading days, run lengths, horizons: ~400 years is plenty
 
 
 def ticker(value: Any, argument: str = "ticker") -> str:
@@ -56,6 +57,8 @@ def whole(value: Any, argument: str, *, minimum: int = 1) -> int:
         raise BadArgument(argument, f"expected a whole number, got {value!r}")
     if number < minimum:
         raise BadArgument(argument, f"must be at least {minimum}, got {number}")
+    if number > MAX_WHOLE:
+        raise OutOfRange(argument, f"must be at most {MAX_WHOLE:,}, got {number:.6g}")
     return number
 
 
@@ -127,6 +130,9 @@ def window(value: Any, argument: str = "window") -> Window:
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 EXCEL_SERIAL_OF_EPOCH = 25569  # Excel's serial number of 1970-01-01
 _ISO_CACHE: dict[str, int] = {}
+# YYYY-MM-DD, optionally with a midnight time as spreadsheets write it; nothing else after it
+_ISO_TEXT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
+_SERIAL_TEXT = re.compile(r"\d{1,7}(?:\.\d+)?")
 
 
 def day_number(day: dt.date) -> int:
@@ -145,16 +151,24 @@ def date(value: Any, argument: str) -> int:
         cached = _ISO_CACHE.get(text)
         if cached is not None:
             return cached
+        if _SERIAL_TEXT.fullmatch(text):  # an Excel serial typed as text (CLI, HTTP)
+            return date(float(text), argument)
+        match = _ISO_TEXT.fullmatch(text)
         try:
-            number = day_number(dt.date.fromisoformat(text[:10]))
+            if match is None:
+                raise ValueError(text)
+            number = day_number(dt.date.fromisoformat(match[1]))
         except ValueError:
             raise BadArgument(
-                argument, f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-07-16"
+                argument, f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-07-16, "
+                "or an Excel serial number"
             ) from None
         if len(_ISO_CACHE) < 4096:
             _ISO_CACHE[text] = number
         return number
     if isinstance(value, dt.datetime):
+        if value != value:  # pandas NaT is a datetime that equals nothing
+            raise BadArgument(argument, "expected a date, got an empty date (NaT)")
         return day_number(value.date())
     if isinstance(value, dt.date):
         return day_number(value)
@@ -177,6 +191,13 @@ def optional_date(value: Any, argument: str) -> int | None:
     if isinstance(value, float) and math.isnan(value):
         return None
     return date(value, argument)
+
+
+def calendar_date(value: Any, argument: str) -> dt.date:
+    """Like :func:`date`, as a ``datetime.date`` (a ``datetime`` is kept as it is)."""
+    if type(value) is dt.datetime or type(value) is dt.date:
+        return value
+    return to_date(date(value, argument))
 
 
 def to_date(day: int | np.datetime64) -> dt.date:

@@ -1,11 +1,10 @@
 """The catalogue by name, for the command line (``smallcap call``) and HTTP (``smallcap
 serve``): arguments arrive as text, results leave as JSON. An adapter: it looks the
-function up in :mod:`smallcap.api`, fills defaults and formats; nothing else."""
+function up in :mod:`smallcap.catalogue` (any spelling), and formats; nothing else."""
 
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import math
 import threading
@@ -17,46 +16,36 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 
-from . import api
+from . import api, catalogue
 from .errors import BadArgument, NoAnswer, NoData, OutOfRange, SmallcapError
-
-CATALOGUE = ("streak_length", "streak_count", "streak_episodes", "rotation_spread",
-             "rotation_ratio", "rotation_series", "window_return", "highest_since",
-             "forward_returns", "rate_beta", "price", "price_history", "data_status")
 
 
 def function(name: str) -> Callable[..., Any]:
-    """The catalogue function called ``name`` (Python or Excel spelling)."""
-    key = name.strip().lower()
-    key = {"rut_streak": "streak_length"}.get(key, key)
-    if key not in CATALOGUE:
-        raise BadArgument("function", f"{name!r} is not a smallcap function; "
-                          f"use one of {', '.join(CATALOGUE)}")
-    return getattr(api, key)
-
-
-def parameters(name: str) -> list[inspect.Parameter]:
-    """The Excel-order parameters of a catalogue function (without ``store``)."""
-    return [p for p in inspect.signature(function(name)).parameters.values()
-            if p.kind is p.POSITIONAL_OR_KEYWORD]
+    """The Python function of the catalogue entry called ``name`` (Python or Excel
+    spelling, any case: ``price``, ``PRICE``, ``close_price``, ``RUT_STREAK``)."""
+    return getattr(api, catalogue.find(name).name)
 
 
 def call(name: str, positional: Sequence[str | None] = (),
-         named: Mapping[str, str] | None = None, **options: Any) -> Any:
-    """Call ``name`` with text arguments; empty text or None means "use the default"."""
-    accepted = parameters(name)
-    if len(positional) > len(accepted):
-        raise BadArgument(name, f"takes at most {len(accepted)} arguments "
-                          f"({', '.join(p.name for p in accepted)})")
-    names = {p.name for p in accepted}
-    unknown = sorted(set(named or {}) - names)
-    if unknown:
-        raise BadArgument(unknown[0], f"{name} has no argument {unknown[0]!r}; it takes "
-                          f"{', '.join(p.name for p in accepted)}")
-    arguments = {p.name: value for p, value in zip(accepted, positional, strict=False)}
-    arguments.update(named or {})
-    arguments = {k: v for k, v in arguments.items() if v not in (None, "")}
-    return function(name)(**arguments, **options)
+         named: Mapping[str, str] | None = None, *, store: Any = None) -> Any:
+    """Call ``name`` with text arguments; empty text or None means "use the default".
+    Text is read by each argument's kind, as in a cell (dates also as Excel serials,
+    thresholds also as "1%")."""
+    fn = catalogue.find(name)
+    raw = fn.bind(list(positional), dict(named or {}), name.strip())
+    for argument, value in zip(fn.arguments, raw, strict=True):
+        if value is not None and not isinstance(value, str):
+            raise BadArgument(argument.name, f"expected text, got {type(value).__name__}")
+    return function(name)(*raw, store=store)
+
+
+def describe() -> dict[str, Any]:
+    """``GET /functions``: every function with its Excel names, result kind and arguments."""
+    return {fn.name: {"excel": list(fn.excel), "result": fn.result, "summary": fn.summary,
+                      "arguments": [{"name": a.name, "kind": a.kind.name,
+                                     "default": a.default, "help": a.wizard_help}
+                                    for a in fn.arguments]}
+            for fn in catalogue.functions()}
 
 
 def jsonable(value: Any) -> Any:
@@ -96,8 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         name = url.path.strip("/")
         if name in ("", "functions"):
-            body = {n: [p.name for p in parameters(n)] for n in CATALOGUE}
-            return self._send(HTTPStatus.OK, body)
+            return self._send(HTTPStatus.OK, describe())
         try:
             result = call(name, named=dict(parse_qsl(url.query, keep_blank_values=True)),
                           store=getattr(self.server, "store", None))

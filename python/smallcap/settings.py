@@ -1,19 +1,168 @@
-"""Settings shared by every layer (read from the environment when asked, never cached)."""
+"""Every setting and shared convention of smallcap, stated once.
+
+The lowest layer with :mod:`smallcap.errors` and :mod:`smallcap.params`: it imports
+nothing else from the package at module level, so every layer may import it. The
+environment is read when a function is called, never cached at import; a malformed
+value raises :class:`~smallcap.errors.BadArgument` naming the variable, in one line.
+
+Environment settings: ``SMALLCAP_STORE``, ``SMALLCAP_TICKERS``, ``SMALLCAP_YAHOO_URL``,
+``SMALLCAP_YAHOO_TIMEOUT``, ``SMALLCAP_YAHOO_RETRIES``, ``SMALLCAP_YAHOO_BACKOFF``,
+``SMALLCAP_YAHOO_BACKOFF_MAX``, ``SMALLCAP_YFINANCE_CACHE``, ``SMALLCAP_REVISION_TOLERANCE``.
+The store a process uses is :func:`store_path`: the one :func:`choose_store` picked
+(``smallcap.use_store``, ``smallcap --store``), else ``$SMALLCAP_STORE``, else
+``smallcap.sqlite`` in the user's data folder.
+"""
 
 from __future__ import annotations
 
+import math
 import os
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from . import params
+from .errors import BadArgument
 
-DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")
+# -- conventions shared by the analytics and every adapter ---------------------------------
+
+DEFAULT_TICKER = "^RUT"  # the small-cap index every function looks at by default
+DEFAULT_LARGE = "^GSPC"  # the large-cap index it is compared with
+DEFAULT_RATE = "^TNX"  # the ten-year yield (percent) behind RATE_BETA
+DEFAULT_SINCE = "1979-01-01"  # first day streak episodes are counted from (RUT's inception)
+CALENDAR_WINDOWS = ("1W", "1M", "3M", "6M", "1Y", "YTD")
+SUMMARY_COUNT = "count"  # FORWARD_RETURNS' summary rows, below the episodes
+SUMMARY_MEDIAN = "median"
+SUMMARY_MEAN = "mean"
+SUMMARY_SHARE_POSITIVE = "share positive"
+SUMMARY_ROWS = (SUMMARY_COUNT, SUMMARY_MEDIAN, SUMMARY_MEAN, SUMMARY_SHARE_POSITIVE)
+DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")  # refreshed by default
+
+# -- environment variables and their defaults --------------------------------------------
+
+STORE_ENV = "SMALLCAP_STORE"
+STORE_FILENAME = "smallcap.sqlite"
 TICKERS_ENV = "SMALLCAP_TICKERS"
+YAHOO_URL_ENV = "SMALLCAP_YAHOO_URL"
+DEFAULT_YAHOO_URL = "https://query2.finance.yahoo.com"
+YAHOO_TIMEOUT_ENV = "SMALLCAP_YAHOO_TIMEOUT"
+DEFAULT_YAHOO_TIMEOUT = 10.0  # seconds per HTTP request
+MIN_YAHOO_TIMEOUT = 0.05
+YAHOO_RETRIES_ENV = "SMALLCAP_YAHOO_RETRIES"
+DEFAULT_YAHOO_RETRIES = 3  # retries after a 429, a 5xx or a timeout
+YAHOO_BACKOFF_ENV = "SMALLCAP_YAHOO_BACKOFF"
+DEFAULT_YAHOO_BACKOFF = 1.0  # seconds before the first retry, doubling after each
+YAHOO_BACKOFF_MAX_ENV = "SMALLCAP_YAHOO_BACKOFF_MAX"
+DEFAULT_YAHOO_BACKOFF_MAX = 30.0  # the longest wait between two retries
+YFINANCE_CACHE_ENV = "SMALLCAP_YFINANCE_CACHE"  # default: yfinance's own cache folder
+REVISION_TOLERANCE_ENV = "SMALLCAP_REVISION_TOLERANCE"
+DEFAULT_REVISION_TOLERANCE = 0.001  # relative close change logged as a revision warning
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _number(name: str, default: float, *, whole: bool = False) -> float:
+    """``$name`` as a finite number >= 0 (a whole one with ``whole``), else ``default``."""
+    text = _env(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (whole and not value.is_integer()):
+        kind = "a whole number" if whole else "a number"
+        raise BadArgument(name, f"{text!r} is not {kind} >= 0 (default {default})")
+    return value
+
+
+# -- the store ------------------------------------------------------------------------------
+
+_chosen_store: Path | None = None
+
+
+def choose_store(path: str | os.PathLike[str] | None) -> None:
+    """Make ``path`` the store of this process; None (or "") goes back to the default."""
+    global _chosen_store
+    _chosen_store = Path(path).expanduser() if path else None
+
+
+def chosen_store() -> Path | None:
+    """The path :func:`choose_store` picked, or None when the default applies."""
+    return _chosen_store
+
+
+def store_path() -> Path:
+    """The chosen store, else ``$SMALLCAP_STORE``, else ``smallcap.sqlite`` in the user's
+    data folder."""
+    if _chosen_store is not None:
+        return _chosen_store
+    env = _env(STORE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("smallcap", appauthor=False)) / STORE_FILENAME
+
+
+# -- refresh --------------------------------------------------------------------------------
 
 
 def default_tickers() -> tuple[str, ...]:
     """Tickers refreshed (and written to the Data sheet) by default: ``$SMALLCAP_TICKERS``
     (comma-separated) when set, else :data:`DEFAULT_TICKERS`."""
-    text = os.environ.get(TICKERS_ENV, "").strip()
+    text = _env(TICKERS_ENV)
     if not text:
         return DEFAULT_TICKERS
+    from . import params
+
     return tuple(params.ticker(t, TICKERS_ENV) for t in text.split(",") if t.strip())
+
+
+def revision_tolerance() -> float:
+    """Relative close change above which a revised stored close is logged as a warning."""
+    return _number(REVISION_TOLERANCE_ENV, DEFAULT_REVISION_TOLERANCE)
+
+
+def yahoo_url() -> str:
+    """Base URL of Yahoo's API (a mirror, a recording or a test server when set)."""
+    url = _env(YAHOO_URL_ENV).rstrip("/") or DEFAULT_YAHOO_URL
+    split = urlsplit(url)
+    if split.scheme not in ("http", "https") or not split.netloc:
+        raise BadArgument(YAHOO_URL_ENV, f"{url!r} is not an http(s) URL "
+                          f"(e.g. {DEFAULT_YAHOO_URL} or http://127.0.0.1:8765)")
+    return url
+
+
+def yahoo_timeout() -> float:
+    """Seconds per HTTP request (at least :data:`MIN_YAHOO_TIMEOUT`)."""
+    return max(_number(YAHOO_TIMEOUT_ENV, DEFAULT_YAHOO_TIMEOUT), MIN_YAHOO_TIMEOUT)
+
+
+def yahoo_retries() -> int:
+    """Retries after a 429, a 5xx or a timeout."""
+    return int(_number(YAHOO_RETRIES_ENV, DEFAULT_YAHOO_RETRIES, whole=True))
+
+
+def yahoo_backoff() -> float:
+    """Seconds before the first retry (doubling after each)."""
+    return _number(YAHOO_BACKOFF_ENV, DEFAULT_YAHOO_BACKOFF)
+
+
+def yahoo_backoff_max() -> float:
+    """The longest wait between two retries, seconds."""
+    return _number(YAHOO_BACKOFF_MAX_ENV, DEFAULT_YAHOO_BACKOFF_MAX)
+
+
+def yfinance_cache() -> str | None:
+    """Folder for yfinance's time-zone and cookie caches; None: yfinance's own."""
+    return _env(YFINANCE_CACHE_ENV) or None
+
+
+# -- the machine ------------------------------------------------------------------------------
+
+
+def user_folder(name: str) -> Path | None:
+    """A Windows user folder the environment names (``APPDATA``, ``USERPROFILE``), or None."""
+    text = _env(name)
+    return Path(text) if text else None

@@ -5,13 +5,20 @@ Tables:
 - ``prices(ticker, date, close, adj_close)``: one row per ticker and trading day.
 - ``refresh_log``: one row per write attempt (when, ticker, source, rows added/revised,
   and a message when it failed).
-- ``meta``: ``version``, an integer bumped inside every write transaction.
+- ``meta``: ``version``, an integer bumped inside every write transaction, and
+  ``tracked``, bumped with it by every writer that also keeps ``ticker_version``.
+- ``ticker_version(ticker, version, previous, first_date)``: per ticker, the store
+  version of the last write of that ticker, the ticker's version before it, and the
+  first date that write touched (NULL when it replaced every row).
 
 Every write is one transaction: a write that fails, or a process killed half-way,
-leaves the store exactly as it was. :meth:`Store.version` is cheap (``PRAGMA
-data_version`` plus a counter of this process's own writes), so a long-lived
-process (the xlwings UDF server) checks it on every call and reloads only when
-another process has refreshed.
+leaves the store exactly as it was. Freshness is per ticker: :meth:`Store.history`
+checks ``PRAGMA data_version`` (cheap, and it changes only when another connection
+committed) and, when it moved, reads the ``ticker_version`` rows written since, and
+forgets only the Histories of those tickers; a ticker whose only change since it was
+loaded is one write from ``first_date`` on keeps its older rows and re-reads just the
+rest. A store written by an older smallcap (no ``ticker_version``, or a write that
+bumped ``version`` but not ``tracked``) is read conservatively: every History reloads.
 """
 
 from __future__ import annotations
@@ -29,12 +36,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import params
+from . import params, settings
 from .analytics.history import History
 from .errors import NoData, SourceError, StoreError
-
-STORE_ENV = "SMALLCAP_STORE"
-STORE_FILENAME = "smallcap.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS prices (
@@ -59,17 +63,34 @@ CREATE TABLE IF NOT EXISTS refresh_log (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0');
+INSERT OR IGNORE INTO meta(key, value) SELECT 'tracked', value FROM meta WHERE key = 'version';
+"""
+# Added by the per-ticker freshness upgrade; on an older store it is created and filled
+# with one row per stored ticker, at the current version, in one transaction.
+_TICKER_VERSION = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS ticker_version (
+    ticker     TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL,      -- meta.version of the last write of this ticker
+    previous   INTEGER,               -- the ticker's version before that write
+    first_date TEXT                   -- first date that write touched; NULL: every row
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO ticker_version(ticker, version)
+    SELECT DISTINCT ticker, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version')
+    FROM prices;
+COMMIT;
+"""
+_TOUCH = """
+INSERT INTO ticker_version(ticker, version, previous, first_date)
+    VALUES (?1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'), NULL, ?2)
+ON CONFLICT(ticker) DO UPDATE
+    SET previous = version, version = excluded.version, first_date = excluded.first_date
 """
 
 
 def default_path() -> Path:
-    """``$SMALLCAP_STORE`` when set, else ``smallcap.sqlite`` in the user's data folder."""
-    env = os.environ.get(STORE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("smallcap", appauthor=False)) / STORE_FILENAME
+    """The store of this process: see :func:`smallcap.settings.store_path`."""
+    return settings.store_path()
 
 
 @dataclass(frozen=True)
@@ -131,7 +152,10 @@ class Store:
         self._conn: sqlite3.Connection | None = None
         self._data_version = -1
         self._version = -1
-        self._histories: dict[str, History] = {}
+        self._untracked = -1  # meta.version - meta.tracked: writes by an older smallcap
+        self._histories: dict[str, History] = {}  # up to date as of self._version
+        self._loaded: dict[str, int | None] = {}  # their ticker_version (None: no row)
+        self._stale: dict[str, tuple[History, str, int]] = {}  # (old, re-read from, version)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -149,6 +173,9 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                "AND name = 'ticker_version'").fetchone():
+                conn.executescript(_TICKER_VERSION)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
         self._conn = conn
@@ -163,7 +190,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception); bumps the version."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception); bumps the
+        version first, so :meth:`touch` inside stamps a ticker with the new version."""
         with self._lock:
             conn = self._connect()
             try:
@@ -171,10 +199,9 @@ class Store:
             except sqlite3.Error as exc:
                 raise StoreError(f"the store at {self.path} is busy or locked: {exc}") from exc
             try:
+                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                             "WHERE key IN ('version', 'tracked')")
                 yield conn
-                conn.execute(
-                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
-                )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -182,41 +209,108 @@ class Store:
             finally:
                 self._data_version = -1  # our own commit: re-read the version next time
 
+    @staticmethod
+    def touch(conn: sqlite3.Connection, ticker: str, first_date: str | None) -> None:
+        """Inside :meth:`transaction`: record that ``ticker``'s rows changed from
+        ``first_date`` on (None: any row may have changed, or been deleted)."""
+        conn.execute(_TOUCH, (ticker, first_date))
+
     # -- version and cached histories ----------------------------------------------------
 
     def version(self) -> int:
-        """The store's version stamp; changes on every committed write by any process."""
+        """The store's version stamp; changes on every committed write by any process.
+        When it changed, the cached Histories of the tickers written since are dropped
+        (or marked to re-read their new rows); the others stay."""
         with self._lock:
             conn = self._connect()
             data_version = conn.execute("PRAGMA data_version").fetchone()[0]
             if data_version != self._data_version:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
                 self._data_version = data_version
-                version = int(row[0])
-                if version != self._version:
-                    self._version = version
-                    self._histories = {}
+                self._sync(conn)
             return self._version
 
+    def _sync(self, conn: sqlite3.Connection) -> None:
+        meta = dict(conn.execute("SELECT key, CAST(value AS INTEGER) FROM meta "
+                                 "WHERE key IN ('version', 'tracked')").fetchall())
+        version = meta["version"]
+        untracked = version - meta.get("tracked", -1)
+        if version == self._version and untracked == self._untracked:
+            return
+        if untracked != self._untracked:  # an older smallcap wrote: trust nothing cached
+            self._forget(list(self._histories) + list(self._stale))
+        elif self._histories or self._stale:
+            written = conn.execute("SELECT ticker, version, previous, first_date "
+                                   "FROM ticker_version WHERE version > ?", (self._version,))
+            for ticker, ticker_version, previous, first_date in written.fetchall():
+                self._written(ticker, ticker_version, previous, first_date)
+            self._forget([t for t in self._histories if self._loaded.get(t) is None])
+        self._version, self._untracked = version, untracked
+
+    def _written(self, ticker: str, version: int, previous: int | None,
+                 first_date: str | None) -> None:
+        """Another write of ``ticker`` committed: keep, extend later, or forget its History."""
+        loaded = self._loaded.get(ticker)
+        if loaded == version:  # loaded after that write already
+            return
+        old = self._histories.pop(ticker, None)
+        if old is None and ticker in self._stale:
+            old, since, loaded = self._stale[ticker]
+            first_date = min(first_date, since) if first_date else None
+        if old is not None and first_date is not None and previous is not None \
+                and previous == loaded:  # one write since: re-read from first_date on
+            self._stale[ticker] = (old, first_date, version)
+            self._loaded.pop(ticker, None)
+        else:
+            self._forget([ticker])
+
+    def _forget(self, tickers: list[str]) -> None:
+        for ticker in tickers:
+            self._histories.pop(ticker, None)
+            self._loaded.pop(ticker, None)
+            self._stale.pop(ticker, None)
+
     def history(self, ticker: str) -> History:
-        """The ticker's adjusted closes as a History, cached until the store changes."""
+        """The ticker's adjusted closes as a History, cached until that ticker is written."""
         self.version()
         cached = self._histories.get(ticker)
         if cached is not None:
             return cached
+        with self._lock:
+            conn = self._connect()
+            row = conn.execute("SELECT version FROM ticker_version WHERE ticker = ?",
+                               (ticker,)).fetchone()  # before the rows: never newer than them
+            loaded = row[0] if row else None
+            stale = self._stale.pop(ticker, None)
+            if stale is not None and stale[2] == loaded:
+                history = self._extend(stale[0], stale[1])
+            else:
+                history = self._load(ticker)
+            self._histories[ticker] = history
+            self._loaded[ticker] = loaded
+        return history
+
+    def _load(self, ticker: str) -> History:
         frame = self.frame(ticker)
         if frame.empty:
             raise NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
                          f"or smallcap load-csv {ticker} FILE)")
-        history = History(
+        return History(
             ticker,
             frame.index.values.astype("datetime64[D]"),
             frame["adj_close"].to_numpy(),
             frame["close"].to_numpy(),
         )
-        with self._lock:
-            self._histories[ticker] = history
-        return history
+
+    def _extend(self, old: History, first_date: str) -> History:
+        """``old`` up to the day before ``first_date``, then the stored rows from it on."""
+        new = self.frame(old.ticker, start=dt.date.fromisoformat(first_date))
+        keep = int(np.searchsorted(old.dates, np.datetime64(first_date, "D")))
+        return History(
+            old.ticker,
+            np.concatenate([old.dates[:keep], new.index.values.astype("datetime64[D]")]),
+            np.concatenate([old.close[:keep], new["adj_close"].to_numpy()]),
+            np.concatenate([old.raw_close[:keep], new["close"].to_numpy()]),
+        )
 
     # -- reading ------------------------------------------------------------------------
 
@@ -340,6 +434,8 @@ class Store:
                 "INSERT OR REPLACE INTO prices(ticker, date, close, adj_close) VALUES (?, ?, ?, ?)",
                 zip([ticker] * len(iso), iso, close.tolist(), adj.tolist(), strict=True),
             )
+            if replace or iso:
+                self.touch(conn, ticker, None if replace else iso[0])
             if callable(on_written):
                 on_written()
             conn.execute(
@@ -378,10 +474,28 @@ _STORES_LOCK = threading.Lock()
 
 
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
-    """The shared Store object for ``path`` (default: :func:`default_path`)."""
-    resolved = Path(path).expanduser() if path is not None else default_path()
+    """The shared Store object for ``path`` (default: the store of this process,
+    :func:`smallcap.settings.store_path`)."""
+    resolved = Path(path).expanduser() if path is not None else settings.store_path()
     store = _STORES.get(resolved)
     if store is None:
         with _STORES_LOCK:
             store = _STORES.setdefault(resolved, Store(resolved))
     return store
+
+
+def use_store(target: Store | str | os.PathLike[str] | None) -> Store:
+    """Make ``target`` (a path, or a Store object, which becomes the shared one for its
+    path) the store of this process; None goes back to ``$SMALLCAP_STORE`` or the
+    user's data folder. Returns the store now used."""
+    if isinstance(target, Store):
+        with _STORES_LOCK:
+            _STORES[target.path] = target
+        target = target.path
+    settings.choose_store(target)
+    return open_store()
+
+
+def current_store() -> Store:
+    """The store used when a function is not given one."""
+    return open_store()

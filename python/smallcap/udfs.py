@@ -1,11 +1,15 @@
-"""Excel worksheet functions (xlwings classic COM UDFs, Windows), one per SPEC row.
+"""Excel worksheet functions (xlwings classic COM UDFs, Windows), derived from the
+catalogue: one UDF per Excel name of every function in :mod:`smallcap.catalogue`, with
+its per-argument help. Nothing here is listed by hand; :func:`excel_call` does the rest.
 
-Each function is one line of logic: the :func:`cell` adapter does the rest.
-
-- Arguments come as Excel hands them over: ``None`` for an empty cell or an omitted
-  argument (the SPEC default is used), floats for whole numbers, ``datetime`` for dates,
-  1-D/2-D lists for ranges (a one-cell range is unwrapped), Excel error values (COM
-  error codes, or ``"#N/A ..."`` text from another smallcap cell) which are passed on.
+- Arguments come as Excel hands them over (every argument with ``ndim=2``): ``None`` for
+  an empty cell or an omitted argument (the default is used), floats for whole numbers,
+  ``datetime`` for dates, 2-D lists for ranges (a one-cell range is one value), Excel
+  error values (COM error codes, or ``"#N/A ..."`` text from another smallcap cell),
+  which are passed on.
+- Scalar functions lift over ranges like Excel's built-ins: a column of N tickers with a
+  row of M windows spills N x M; each element's error lands in its own cell. A table
+  function given a range where it needs one value shows one ``#VALUE!``.
 - Results go back as Excel values: ints/floats (NaN becomes an empty cell), dates as
   ``datetime`` (a real Excel date), tables as a row-major 2-D list with one header row
   that spills as a native dynamic array.
@@ -14,15 +18,14 @@ Each function is one line of logic: the :func:`cell` adapter does the rest.
   ``#N/A no data for ^XYZ — refresh first``; anything unexpected becomes one
   ``#VALUE! ...`` line.
 
-The UDF server is a long-lived process: the store keeps loaded histories in memory per
-store version, so a refresh by another process shows on the next recalculation.
-``smallcap addin build`` generates the VBA wrappers from this module.
+The UDF server is a long-lived process: the store keeps loaded histories in memory, so a
+refresh by another process shows on the next recalculation. ``smallcap addin build``
+generates the VBA wrappers from this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import inspect
 import logging
 import math
@@ -33,31 +36,8 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from . import api
-from .analytics.streaks import DEFAULT_SINCE
-from .errors import BadArgument, SmallcapError
-
-__all__ = [
-    "CATEGORY",
-    "DATA_STATUS",
-    "FORWARD_RETURNS",
-    "HIGHEST_SINCE",
-    "PRICE",
-    "CLOSE_PRICE",
-    "PRICE_HISTORY",
-    "RATE_BETA",
-    "ROTATION_RATIO",
-    "ROTATION_SERIES",
-    "ROTATION_SPREAD",
-    "RUT_STREAK",
-    "STREAK_COUNT",
-    "STREAK_EPISODES",
-    "UDF_NAMES",
-    "WINDOW_RETURN",
-    "cell",
-    "table_rows",
-    "to_excel",
-]
+from . import api, catalogue
+from .errors import SmallcapError
 
 CATEGORY = "smallcap"
 log = logging.getLogger(__name__)
@@ -84,33 +64,6 @@ class _PassOn(Exception):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
-
-
-# -- arguments --------------------------------------------------------------------------
-
-
-def _argument(value: Any, name: str, default: Any) -> Any:
-    """One Excel argument as the pure function wants it (``None``/blank -> the default)."""
-    kind = type(value)
-    if kind is float or kind is dt.datetime:
-        return value
-    if value is None:
-        return default
-    if kind is str:
-        if not value or value.isspace():
-            return default
-        if value[0] == "#" and value.startswith(_ERROR_PREFIXES):
-            raise _PassOn(value)
-        return value
-    if kind is int and value in COM_ERRORS:
-        raise _PassOn(f"{COM_ERRORS[value]} {name}: the argument cell holds {COM_ERRORS[value]}")
-    if isinstance(value, list | tuple | np.ndarray):
-        cells = (value.ravel().tolist() if isinstance(value, np.ndarray) else
-                 [c for row in value for c in (row if isinstance(row, list | tuple) else (row,))])
-        if len(cells) != 1:
-            raise BadArgument(name, f"expected a single cell, got a range of {len(cells)} cells")
-        return _argument(cells[0], name, default)
-    return value
 
 
 # -- results ----------------------------------------------------------------------------
@@ -180,225 +133,83 @@ def table_rows(frame: pd.DataFrame) -> list[list[Any]]:
 # -- the adapter ------------------------------------------------------------------------
 
 
-def cell(body: Callable[..., Any]) -> Callable[..., Any]:
-    """Make ``body`` (a one-line call into :mod:`smallcap.api`) safe for an Excel cell:
-    Excel-shaped arguments in (``None`` = default), Excel values out, and every error
-    turned into the text the cell shows. Never raises."""
-    signature = inspect.signature(body)
-    names = tuple(signature.parameters)
-    defaults = tuple(p.default for p in signature.parameters.values())
-    count = len(names)
-    title = body.__name__
-
-    @functools.wraps(body)
-    def adapter(*args: Any, **kwargs: Any) -> Any:
-        try:
-            if kwargs:
-                bound = signature.bind(*args, **kwargs)
-                args = tuple(bound.arguments.get(n) for n in names)
-            elif len(args) > count:
-                return (f"#VALUE! {title} takes at most {count} arguments "
-                        f"({', '.join(names)}), got {len(args)}")
-            values = [_argument(v, names[i], defaults[i]) for i, v in enumerate(args)]
-            return to_excel(body(*values))
-        except SmallcapError as err:
-            return err.cell_text()
-        except _PassOn as passed:
-            return passed.text
-        except TypeError as err:
-            if kwargs:  # an unknown keyword from a Python caller
-                return f"#VALUE! {title}: {err}"
-            log.exception("%s failed", title)
-            return f"#VALUE! {title} failed: {type(err).__name__}: {err}"
-        except Exception as err:  # never a traceback dialog in Excel
-            log.exception("%s failed", title)
-            return f"#VALUE! {title} failed: {type(err).__name__}: {err}"
-
-    # xlwings turns type hints into converters; the adapter converts on its own.
-    adapter.__annotations__ = {}
-    return adapter
+def _prepare(value: Any, name: str) -> Any:
+    """One element as Excel hands it over: an error value is passed on as that error."""
+    if type(value) is str and value[:1] == "#" and value.startswith(_ERROR_PREFIXES):
+        raise _PassOn(value)
+    if type(value) is int and value in COM_ERRORS:
+        raise _PassOn(f"{COM_ERRORS[value]} {name}: the argument cell holds {COM_ERRORS[value]}")
+    return value
 
 
-# -- argument help shown in the Function Wizard -------------------------------------------
-
-_TICKER = "Yahoo symbol, e.g. ^RUT, ^GSPC, IWM; default ^RUT"
-_SMALL = "small-cap ticker; default ^RUT"
-_LARGE = "large-cap ticker; default ^GSPC"
-_THRESHOLD = "daily return a day must beat, as a fraction (0.01 = 1%); default 0.01"
-_LENGTH = "run length in trading days that makes an episode; default 5"
-_SINCE = "count episodes signalled on or after this date; default 1979-01-01"
-_AS_OF = "the day asked about (last trading day on or before it); default the latest"
-_WINDOW = 'trading days (21, 63, 252) or "1W", "1M", "3M", "6M", "1Y", "YTD"'
-_START = "first date of the table; default the first stored"
-_END = "last date of the table; default the latest stored"
-
-# -- the functions (SPEC.md, same argument order and defaults) ------------------------------
+def _one_cell(value: Any) -> Any:
+    """A one-cell range (``[[v]]``, as xlwings passes every argument with ndim=2) as ``v``."""
+    if type(value) is list and len(value) == 1:
+        row = value[0]
+        if type(row) is list and len(row) == 1:
+            return row[0]
+        if type(row) is not list:
+            return row
+    return value
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("threshold", doc=_THRESHOLD)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret()
-@cell
-def RUT_STREAK(threshold=0.01, ticker="^RUT", as_of=None):
-    """Days in a row, ending on as_of, whose daily return beat threshold (0 if as_of did not)."""
-    return api.streak_length(threshold, ticker, as_of)
+def _cell_error(error: BaseException, title: str) -> str:
+    if isinstance(error, SmallcapError):
+        return error.cell_text()
+    if isinstance(error, _PassOn):
+        return error.text
+    log.error("%s failed: %s: %s", title, type(error).__name__, error)
+    return f"#VALUE! {title} failed: {type(error).__name__}: {error}"
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("length", doc=_LENGTH)
-@xw.arg("threshold", doc=_THRESHOLD)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("since", doc=_SINCE)
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret()
-@cell
-def STREAK_COUNT(length=5, threshold=0.01, ticker="^RUT", since=DEFAULT_SINCE, as_of=None):
-    """Number of streaks that reached length days (signal day in [since, as_of])."""
-    return api.streak_count(length, threshold, ticker, since, as_of)
+def excel_call(fn: catalogue.Function, title: str, args: tuple[Any, ...],
+               kwargs: dict[str, Any]) -> Any:
+    """Call ``fn`` the way a cell does: Excel-shaped arguments in (None = default, ranges
+    broadcast for scalar functions), Excel values out, every error as the cell's text.
+    Never raises."""
+    try:
+        raw = [_one_cell(v) for v in fn.bind(args, kwargs, title)]
+        reader = catalogue.Reader(api.current_store())
+        if fn.lifts and any(type(v) is list or isinstance(v, tuple | np.ndarray) for v in raw):
+            lifted = catalogue.lift(fn, raw, reader, one_dimension="row", prepare=_prepare)
+            cells = [to_excel(v) if not isinstance(v, BaseException) else _cell_error(v, title)
+                     for v in lifted.values.ravel().tolist()]
+            rows, width = lifted.values.shape
+            if rows == width == 1:
+                return cells[0]
+            return [cells[r * width:(r + 1) * width] for r in range(rows)]
+        values = [_prepare(catalogue.single(a.name, v, fn), a.name)
+                  for a, v in zip(fn.arguments, raw, strict=True)]
+        return to_excel(fn.call(reader, values))
+    except Exception as error:  # noqa: BLE001 (never a traceback dialog in Excel)
+        return _cell_error(error, title)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("length", doc=_LENGTH)
-@xw.arg("threshold", doc=_THRESHOLD)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("since", doc=_SINCE)
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret(transpose=False)
-@cell
-def STREAK_EPISODES(length=5, threshold=0.01, ticker="^RUT", since=DEFAULT_SINCE, as_of=None):
-    """Table of streak episodes: start, signal date, end, days, run return (spills)."""
-    return api.streak_episodes(length, threshold, ticker, since, as_of)
+def _udf(fn: catalogue.Function, excel_name: str) -> Callable[..., Any]:
+    """The xlwings UDF ``excel_name`` of catalogue function ``fn``, with its metadata."""
+
+    def udf(*args: Any, **kwargs: Any) -> Any:
+        return excel_call(fn, excel_name, args, kwargs)
+
+    udf.__name__ = udf.__qualname__ = excel_name
+    udf.__module__ = __name__
+    udf.__doc__ = (f"{fn.summary} (same as {fn.excel[0]}: {fn.aliases[excel_name]})"
+                   if excel_name in fn.aliases else fn.summary)
+    udf.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)
+        for a in fn.arguments])
+    udf = xw.ret(**({"transpose": False} if not fn.lifts else {}))(udf)
+    for argument in fn.arguments:
+        options = {"ndim": 2} if fn.lifts else {}
+        udf = xw.arg(argument.name, doc=argument.wizard_help, **options)(udf)
+    return xw.func(category=CATEGORY)(udf)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("window", doc=_WINDOW + '; default "1M"')
-@xw.arg("small", doc=_SMALL)
-@xw.arg("large", doc=_LARGE)
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret()
-@cell
-def ROTATION_SPREAD(window="1M", small="^RUT", large="^GSPC", as_of=None):
-    """Small-cap minus large-cap return over window ending on as_of (a fraction)."""
-    return api.rotation_spread(window, small, large, as_of)
+# -- the functions: one UDF per Excel name of every catalogue function ---------------------
 
+UDF_NAMES = tuple(catalogue.excel_names())
+for _name, _fn in catalogue.excel_names().items():
+    globals()[_name] = _udf(_fn, _name)
+del _name, _fn
 
-@xw.func(category=CATEGORY)
-@xw.arg("window", doc=_WINDOW + '; default "1M"')
-@xw.arg("small", doc=_SMALL)
-@xw.arg("large", doc=_LARGE)
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret()
-@cell
-def ROTATION_RATIO(window="1M", small="^RUT", large="^GSPC", as_of=None):
-    """Small-cap return divided by large-cap return over window (3 = "triple the gains")."""
-    return api.rotation_ratio(window, small, large, as_of)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("window", doc=_WINDOW + '; default "1M"')
-@xw.arg("small", doc=_SMALL)
-@xw.arg("large", doc=_LARGE)
-@xw.arg("start", doc=_START)
-@xw.arg("end", doc=_END)
-@xw.ret(transpose=False)
-@cell
-def ROTATION_SERIES(window="1M", small="^RUT", large="^GSPC", start=None, end=None):
-    """Table for charting: date, small return, large return, spread over window (spills)."""
-    return api.rotation_series(window, small, large, start, end)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("window", doc=_WINDOW + '; default "1M"')
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret()
-@cell
-def WINDOW_RETURN(ticker="^RUT", window="1M", as_of=None):
-    """Return over window ending on as_of: C(as_of) / C(window start) - 1 (a fraction)."""
-    return api.window_return(ticker, window, as_of)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret()
-@cell
-def HIGHEST_SINCE(ticker="^RUT", as_of=None):
-    """Latest date before as_of with a close at or above as_of's close ("highest since")."""
-    return api.highest_since(ticker, as_of)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("horizon", doc="trading days after the signal day; default 50 (about ten weeks)")
-@xw.arg("length", doc=_LENGTH)
-@xw.arg("threshold", doc=_THRESHOLD)
-@xw.arg("small", doc=_SMALL)
-@xw.arg("large", doc=_LARGE)
-@xw.arg("since", doc=_SINCE)
-@xw.ret(transpose=False)
-@cell
-def FORWARD_RETURNS(horizon=50, length=5, threshold=0.01, small="^RUT", large="^GSPC",
-                    since=DEFAULT_SINCE):
-    """Table: returns horizon days after each streak signal, then count/median/mean/share."""
-    return api.forward_returns(horizon, length, threshold, small, large, since)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("window", doc="trading days of daily returns in the regression; default 252")
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("rate", doc="yield ticker; default ^TNX (10-year Treasury)")
-@xw.arg("as_of", doc=_AS_OF)
-@xw.ret()
-@cell
-def RATE_BETA(window=252, ticker="^RUT", rate="^TNX", as_of=None):
-    """Slope of the daily return on the daily yield change (per percentage point)."""
-    return api.rate_beta(window, ticker, rate, as_of)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("date", doc="the day (last trading day on or before it); default the latest")
-@xw.ret()
-@cell
-def PRICE(ticker="^RUT", date=None):
-    """Close on date (adjusted close for a fund), or on the last trading day before it."""
-    return api.price(ticker, date)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("date", doc="the day (last trading day on or before it); default the latest")
-@xw.ret()
-@cell
-def CLOSE_PRICE(ticker="^RUT", date=None):
-    """PRICE under a name Excel's built-in bond PRICE() does not shadow: use this in cells."""
-    return api.price(ticker, date)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ticker", doc=_TICKER)
-@xw.arg("start", doc=_START)
-@xw.arg("end", doc=_END)
-@xw.ret(transpose=False)
-@cell
-def PRICE_HISTORY(ticker="^RUT", start=None, end=None):
-    """Table of daily prices: date, close, adjusted close (spills)."""
-    return api.price_history(ticker, start, end)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("ticker", doc=_TICKER)
-@xw.ret(transpose=False)
-@cell
-def DATA_STATUS(ticker="^RUT"):
-    """What the store holds for ticker: first date, last date, rows, last refresh (UTC)."""
-    return api.data_status(ticker)
-
-
-UDF_NAMES = (
-    "RUT_STREAK", "STREAK_COUNT", "STREAK_EPISODES", "ROTATION_SPREAD", "ROTATION_RATIO",
-    "ROTATION_SERIES", "WINDOW_RETURN", "HIGHEST_SINCE", "FORWARD_RETURNS", "RATE_BETA",
-    "PRICE", "CLOSE_PRICE", "PRICE_HISTORY", "DATA_STATUS",
-)
+__all__ = ["CATEGORY", "UDF_NAMES", "excel_call", "table_rows", "to_excel", *UDF_NAMES]
