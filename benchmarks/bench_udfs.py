@@ -10,12 +10,13 @@ Targets: the UDF at most 1.5x the API call, and under 50 microseconds of overhea
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import tempfile
 import timeit
 from pathlib import Path
 
-from smallcap import api, udfs
+from smallcap import api, catalogue, udfs
 from smallcap.store import Store
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -83,8 +84,10 @@ def main() -> None:
                 worst_ratio = max(worst_ratio, ratio)
                 worst_overhead = max(worst_overhead, overhead)
         # the adapter alone: a body that does nothing
-        noop = udfs.cell(lambda threshold=0.01, ticker="^RUT", as_of=None: 0)
-        bare, wrapped = paired(lambda *a: 0, (None, None, NOTE), noop, (None, None, NOTE),
+        base = catalogue.find("RUT_STREAK")
+        fn = dataclasses.replace(base, body=lambda reader, threshold, ticker, as_of: 0)
+        bare, wrapped = paired(lambda *a: 0, (None, None, NOTE), udfs.excel_call,
+                               (fn, "NOOP", ([[None]], [[None]], [[NOTE]]), {}),
                                options.number * 10)
         print(f"\nadapter alone (no-op body, 3 arguments): {(wrapped - bare) * 1e6:.2f} us per call")
         print(f"scalar functions: worst ratio {worst_ratio:.2f}x (target <= 1.5x), "

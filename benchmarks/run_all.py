@@ -1,6 +1,6 @@
 """Run every benchmark in this folder, one after the other, and print their reports.
 
-Usage: python benchmarks/run_all.py [NAME ...]   (e.g. core refresh udfs workbook)
+Usage: python benchmarks/run_all.py [NAME ...]   (e.g. core freshness refresh udfs workbook)
 Benchmarks print figures and ratios measured in one run; none of them fails on speed.
 """
 

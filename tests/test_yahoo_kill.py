@@ -36,6 +36,22 @@ def fill(path: Path, symbols: tuple[str, ...] = ("^RUT", "IWM")) -> None:
     store.close()
 
 
+# refreshes ^RUT, pausing inside its write transaction (rows written, not committed) after
+# writing its pid to the marker file, so the test can kill it there
+PAUSED_REFRESH = """
+import os, sys, time
+from pathlib import Path
+from smallcap.sources.refresh import refresh
+from smallcap.store import Store
+
+def pause():
+    Path(sys.argv[2]).write_text(str(os.getpid()))
+    time.sleep(60)
+
+refresh(['^RUT'], store=Store(sys.argv[1]), on_written=pause)
+"""
+
+
 def raw_rows(path: Path) -> tuple[str, list[tuple]]:
     """integrity_check and every price row, read through a fresh connection."""
     conn = sqlite3.connect(path)
@@ -57,13 +73,8 @@ def test_sigkill_during_the_write_keeps_the_pre_refresh_data(
     check, before = raw_rows(path)
     assert check == "ok" and before
     marker = tmp_path / "inside-transaction"
-    env = {**os.environ, "SMALLCAP_TEST_PAUSE_IN_WRITE": "60",
-           "SMALLCAP_TEST_WRITE_MARKER": str(marker)}
-    code = ("import sys\nfrom smallcap.sources.refresh import refresh\n"
-            "from smallcap.store import Store\n"
-            "refresh(['^RUT'], store=Store(sys.argv[1]))\n")
-    child = subprocess.Popen([sys.executable, "-c", code, str(path)], env=env, cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen([sys.executable, "-c", PAUSED_REFRESH, str(path), str(marker)],
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():

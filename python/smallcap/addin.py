@@ -31,7 +31,6 @@ import contextlib
 import datetime as dt
 import importlib.util
 import io
-import os
 import re
 import shutil
 import sys
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from . import settings
 from .errors import SmallcapError
 
 ADDIN_FILENAME = "smallcap.xlam"
@@ -322,10 +322,9 @@ def layout(platform: str | None = None, home: Path | str | None = None) -> Layou
     explicit = home is not None
     base = Path(home) if explicit else Path.home()
     if chosen == "windows":
-        appdata = Path(os.environ["APPDATA"]) if not explicit and os.environ.get("APPDATA") \
-            else base / "AppData" / "Roaming"
-        profile = Path(os.environ["USERPROFILE"]) if not explicit and os.environ.get(
-            "USERPROFILE") else base
+        appdata = (None if explicit else settings.user_folder("APPDATA")) or (
+            base / "AppData" / "Roaming")
+        profile = (None if explicit else settings.user_folder("USERPROFILE")) or base
         return Layout(chosen, appdata / "Microsoft" / "Excel" / "XLSTART",
                       profile / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf")
     office = base / "Library" / "Group Containers" / "UBF8T346G9.Office"

@@ -18,15 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import analytics, catalogue, params
-from .analytics.streaks import DEFAULT_SINCE
 from .catalogue import Reader
 from .errors import NoData
-from .settings import default_tickers
+from .settings import DEFAULT_LARGE, DEFAULT_RATE, DEFAULT_SINCE, DEFAULT_TICKER, default_tickers
 from .store import Store, WriteResult, open_store
-
-DEFAULT_TICKER = "^RUT"
-DEFAULT_LARGE = "^GSPC"
-DEFAULT_RATE = "^TNX"
 
 StoreLike = Store | str | os.PathLike[str] | None
 
@@ -56,7 +51,7 @@ def _store(store: StoreLike) -> Store:
 # (see smallcap.catalogue.ARGUMENTS). Adding a function: its pure function in
 # analytics, one declaration here, then ``smallcap addin build`` for the VBA wrappers.
 
-declare = functools.partial(catalogue.declare, store_of=lambda store: _store(store))
+declare = functools.partial(catalogue.declare, store_of=_store)
 
 
 @declare("RUT_STREAK", result=catalogue.WHOLE_NUMBER)
@@ -148,7 +143,7 @@ STATUS_COLUMNS = ["ticker", "first_date", "last_date", "rows", "refreshed_at"]
 @declare("DATA_STATUS", result=catalogue.TABLE)
 def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
     """What the store holds for ticker: first date, last date, rows, last refresh (UTC)."""
-    status = reader.store.status(ticker)
+    status = reader.status(ticker)
     if not status["rows"]:
         raise NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
                      f"or smallcap load-csv {ticker} FILE)")

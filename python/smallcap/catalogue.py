@@ -19,6 +19,7 @@ element's error stays in its own element.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 from collections.abc import Callable, Iterator, Sequence
@@ -97,8 +98,34 @@ class Argument:
             return self.default
         return self.kind.parse(value, self.name)
 
+    def __post_init__(self) -> None:  # bind the hot path once: no attribute look-ups
+        kind_parse, name, default = self.kind.parse, self.name, self.default
+        seen: dict[Any, Any] = {}  # good values already read (a cell asks the same again)
 
-@dataclass(frozen=True)
+        def parse(value: Any) -> Any:
+            if value is None:
+                return default
+            key = (type(value), value)
+            try:
+                hit = seen.get(key, seen)
+            except TypeError:  # unhashable
+                hit = seen
+            if hit is not seen:
+                return hit
+            if type(value) is str and (not value or value.isspace()):
+                return default
+            parsed = kind_parse(value, name)
+            if len(seen) < 4096:
+                try:
+                    seen[key] = parsed
+                except TypeError:
+                    pass
+            return parsed
+
+        object.__setattr__(self, "parse", parse)
+
+
+@dataclass(frozen=True, eq=False)
 class Function:
     """One catalogue function: Python name, Excel names, arguments, result kind, body."""
 
@@ -140,7 +167,13 @@ class Function:
 
     def call(self, reader: Reader, raw: Sequence[Any]) -> Any:
         """Parse single values and run the body (raises on error)."""
-        return self.body(reader, *[a.parse(v) for a, v in zip(self.arguments, raw, strict=True)])
+        parsers = self.parsers
+        return self.body(reader, *[parsers[i](v) for i, v in enumerate(raw)])
+
+    @functools.cached_property
+    def parsers(self) -> tuple[Callable[[Any], Any], ...]:
+        """One ``parse(value)`` per argument (the hot path of every call)."""
+        return tuple(a.parse for a in self.arguments)
 
     def heading(self) -> str:
         """The README heading of this function: Excel call, result kind, Python name."""
@@ -156,7 +189,8 @@ class Function:
 
 
 class Reader:
-    """The store as one call sees it: each ticker's history looked up once per call."""
+    """The store as one lifted call sees it: each ticker's history looked up once per
+    call (a single-value call reads the store itself: same ``history`` and ``status``)."""
 
     __slots__ = ("store", "_histories")
 
@@ -169,6 +203,9 @@ class Reader:
         if found is None:
             found = self._histories[ticker] = self.store.history(ticker)
         return found
+
+    def status(self, ticker: str) -> dict[str, Any]:
+        return self.store.status(ticker)
 
 
 # -- the registry -------------------------------------------------------------------------
@@ -252,20 +289,27 @@ def python_function(fn: Function, store_of: Callable[[Any], Any]) -> Callable[..
     any list, tuple, numpy array or pandas Series gives a labelled pandas result."""
     arguments = fn.arguments
 
+    count = len(arguments)
+    body, parsers = fn.body, fn.parsers
+
     @functools.wraps(fn.body)
     def call(*args: Any, store: Any = None, **kwargs: Any) -> Any:
-        raw = fn.bind(args, kwargs) if kwargs or len(args) > len(arguments) else (
-            list(args) + [None] * (len(arguments) - len(args)))
-        reader = Reader(store_of(store))
-        if fn.lifts and any(_is_array(v) for v in raw):
-            lifted = lift(fn, raw, reader, one_dimension="column")
-            for value in lifted.values.flat:  # a bug is raised, not filed as an answer
-                if isinstance(value, BaseException) and not isinstance(value, SmallcapError):
-                    raise value
-            return lifted.labelled()
+        raw = fn.bind(args, kwargs) if kwargs or len(args) > count else args
+        for value in raw:
+            if type(value) not in SCALARS and _is_array(value):
+                break
+        else:  # single values (the hot path): the store itself reads, histories cached
+            # arguments left out take the body's own defaults, the same as the catalogue's
+            return body(store_of(store), *[parsers[i](v) for i, v in enumerate(raw)])
+        raw = list(raw) + [None] * (count - len(raw))
         if not fn.lifts:
-            raw = [single(a.name, v, fn) for a, v in zip(arguments, raw, strict=True)]
-        return fn.call(reader, raw)
+            return fn.call(store_of(store), [single(a.name, v, fn) for a, v in zip(
+                arguments, raw, strict=True)])
+        lifted = lift(fn, raw, Reader(store_of(store)), one_dimension="column")
+        for value in lifted.values.flat:  # a bug is raised, not filed as an answer
+            if isinstance(value, BaseException) and not isinstance(value, SmallcapError):
+                raise value
+        return lifted.labelled()
 
     parameters = [inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                     default=a.default) for a in arguments]
@@ -277,6 +321,10 @@ def python_function(fn: Function, store_of: Callable[[Any], Any]) -> Callable[..
 
 
 # -- lifting over arrays ------------------------------------------------------------------
+
+
+#: Types that are never arrays (checked first: the hot path of a single-value call).
+SCALARS = frozenset({str, float, int, bool, type(None), dt.datetime, dt.date})
 
 
 def _is_array(value: Any) -> bool:

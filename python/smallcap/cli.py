@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
 
+from . import settings
 from .errors import SmallcapError
 
 COMMAND_MODULES = (
@@ -53,8 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     else:  # messages reach the user through the command's own output, not stray log lines
         logging.getLogger("smallcap").addHandler(logging.NullHandler())
-    if args.store:
-        os.environ["SMALLCAP_STORE"] = args.store
+    previous = settings.chosen_store()
+    if args.store:  # the store of this command (what smallcap.use_store chooses)
+        settings.choose_store(args.store)
     try:
         return int(args.run(args) or 0)
     except SmallcapError as exc:
@@ -63,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("smallcap: interrupted; the store keeps what it held before", file=sys.stderr)
         return 130
+    finally:
+        settings.choose_store(previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

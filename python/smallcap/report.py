@@ -15,11 +15,21 @@ from dataclasses import dataclass
 
 from . import api, params
 from .errors import SmallcapError
+from .settings import (
+    DEFAULT_LARGE,
+    DEFAULT_RATE,
+    DEFAULT_SINCE,
+    DEFAULT_TICKER,
+    SUMMARY_COUNT,
+    SUMMARY_MEDIAN,
+    SUMMARY_ROWS,
+    SUMMARY_SHARE_POSITIVE,
+)
 from .store import Store
 
 NOTE_THRESHOLD = 0.01
 NOTE_LENGTH = 5
-NOTE_SINCE = "1979-01-01"
+NOTE_SINCE = DEFAULT_SINCE
 NOTE_HORIZON = 50  # trading days, about ten weeks
 NOTE_TARGET = 0.40  # "as much as 40%"
 
@@ -49,9 +59,9 @@ def _ask(claim: str, compute: Callable[[], tuple[str, str]]) -> Claim:
 def story(
     as_of: object = None,
     *,
-    small: str = api.DEFAULT_TICKER,
-    large: str = api.DEFAULT_LARGE,
-    rate: str = api.DEFAULT_RATE,
+    small: str = DEFAULT_TICKER,
+    large: str = DEFAULT_LARGE,
+    rate: str = DEFAULT_RATE,
     store: Store | None = None,
 ) -> tuple[dt.date, list[Claim]]:
     """The note's claims checked for ``as_of`` (default: the latest stored day of ``small``)."""
@@ -103,15 +113,16 @@ def story(
     def forward() -> tuple[str, str]:
         table = api.forward_returns(NOTE_HORIZON, NOTE_LENGTH, NOTE_THRESHOLD, small, large,
                                     NOTE_SINCE, **kw)
-        summary = table.set_index("signal").loc[["count", "median", "share positive"]]
-        episodes_done = table.iloc[: len(table) - 4]
+        summary = table.set_index("signal").loc[list(SUMMARY_ROWS)]
+        episodes_done = table.iloc[: len(table) - len(SUMMARY_ROWS)]
         best = episodes_done["small_return"].max()
-        return _pct(summary.loc["median", "small_return"]), (
+        median, count = summary.loc[SUMMARY_MEDIAN], summary.loc[SUMMARY_COUNT]
+        return _pct(median["small_return"]), (
             f"median {small} return {NOTE_HORIZON} trading days after the "
-            f"{int(summary.loc['count', 'small_return'])} complete past episodes "
-            f"({summary.loc['share positive', 'small_return']:.0%} positive, best {_pct(best)}; "
-            f"the forecast was up to {NOTE_TARGET:.0%}); median spread over {large} "
-            f"{_pct(summary.loc['median', 'spread'])}"
+            f"{int(count['small_return'])} complete past episodes "
+            f"({summary.loc[SUMMARY_SHARE_POSITIVE, 'small_return']:.0%} positive, "
+            f"best {_pct(best)}; the forecast was up to {NOTE_TARGET:.0%}); median spread "
+            f"over {large} {_pct(median['spread'])}"
         )
 
     def beta() -> tuple[str, str]:

@@ -15,6 +15,7 @@ The store a process uses is :func:`store_path`: the one :func:`choose_store` pic
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from pathlib import Path
@@ -94,12 +95,24 @@ def chosen_store() -> Path | None:
 
 def store_path() -> Path:
     """The chosen store, else ``$SMALLCAP_STORE``, else ``smallcap.sqlite`` in the user's
-    data folder."""
+    data folder. Asked on every call that is not given a store, so it stays cheap."""
     if _chosen_store is not None:
         return _chosen_store
     env = _env(STORE_ENV)
     if env:
-        return Path(env).expanduser()
+        return _expanded(env)
+    return _user_store()
+
+
+@functools.lru_cache(maxsize=8)
+def _expanded(text: str) -> Path:
+    return Path(text).expanduser()
+
+
+@functools.lru_cache(maxsize=1)
+def _user_store() -> Path:
+    """``smallcap.sqlite`` in the user's data folder (the operating system's, looked up
+    once per process: platformdirs takes ~15 us)."""
     import platformdirs
 
     return Path(platformdirs.user_data_dir("smallcap", appauthor=False)) / STORE_FILENAME

@@ -153,6 +153,13 @@ def _one_cell(value: Any) -> Any:
     return value
 
 
+def _is_range(value: Any) -> bool:
+    """True for a range of more than one cell."""
+    if type(value) is list:
+        return _one_cell(value) is value
+    return isinstance(value, tuple | np.ndarray)
+
+
 def _cell_error(error: BaseException, title: str) -> str:
     if isinstance(error, SmallcapError):
         return error.cell_text()
@@ -168,21 +175,42 @@ def excel_call(fn: catalogue.Function, title: str, args: tuple[Any, ...],
     broadcast for scalar functions), Excel values out, every error as the cell's text.
     Never raises."""
     try:
-        raw = [_one_cell(v) for v in fn.bind(args, kwargs, title)]
-        reader = catalogue.Reader(api.current_store())
-        if fn.lifts and any(type(v) is list or isinstance(v, tuple | np.ndarray) for v in raw):
-            lifted = catalogue.lift(fn, raw, reader, one_dimension="row", prepare=_prepare)
-            cells = [to_excel(v) if not isinstance(v, BaseException) else _cell_error(v, title)
-                     for v in lifted.values.ravel().tolist()]
-            rows, width = lifted.values.shape
-            if rows == width == 1:
-                return cells[0]
-            return [cells[r * width:(r + 1) * width] for r in range(rows)]
-        values = [_prepare(catalogue.single(a.name, v, fn), a.name)
-                  for a, v in zip(fn.arguments, raw, strict=True)]
-        return to_excel(fn.call(reader, values))
+        raw = fn.bind(args, kwargs, title) if kwargs or len(args) > len(fn.arguments) else args
+        values = []
+        for value in raw:
+            if type(value) is list:
+                value = _one_cell(value)
+            if type(value) is str:
+                if value[:1] == "#" and value.startswith(_ERROR_PREFIXES) and not (
+                        fn.lifts and any(map(_is_range, raw))):
+                    return value  # an error passed on (in a range: per element)
+            elif type(value) is int:
+                if value in COM_ERRORS and not (fn.lifts and any(map(_is_range, raw))):
+                    _prepare(value, fn.arguments[len(values)].name)
+            elif isinstance(value, list | tuple | np.ndarray):
+                return _lifted(fn, title, raw)
+            values.append(value)
+        return to_excel(fn.call(api.current_store(), values))
     except Exception as error:  # noqa: BLE001 (never a traceback dialog in Excel)
         return _cell_error(error, title)
+
+
+def _lifted(fn: catalogue.Function, title: str, raw: Any) -> Any:
+    """A call with at least one range: one Excel value per element of the broadcast."""
+    raw = [_one_cell(v) for v in raw]
+    raw += [None] * (len(fn.arguments) - len(raw))
+    if not fn.lifts:  # a table function: one value per argument, or one clear error
+        return to_excel(fn.call(api.current_store(), [
+            _prepare(catalogue.single(a.name, v, fn), a.name)
+            for a, v in zip(fn.arguments, raw, strict=True)]))
+    reader = catalogue.Reader(api.current_store())
+    lifted = catalogue.lift(fn, raw, reader, one_dimension="row", prepare=_prepare)
+    cells = [to_excel(v) if not isinstance(v, BaseException) else _cell_error(v, title)
+             for v in lifted.values.ravel().tolist()]
+    rows, width = lifted.values.shape
+    if rows == width == 1:
+        return cells[0]
+    return [cells[r * width:(r + 1) * width] for r in range(rows)]
 
 
 def _udf(fn: catalogue.Function, excel_name: str) -> Callable[..., Any]:

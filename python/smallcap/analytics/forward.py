@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from .. import params
+from ..settings import DEFAULT_SINCE, SUMMARY_ROWS
 from .history import History, as_history, inner_join
-from .streaks import DEFAULT_SINCE, _dates, signal_days
+from .streaks import _dates, signal_days
 
 FORWARD_COLUMNS = ["signal", "small_return", "large_return", "spread"]
-SUMMARY_ROWS = ("count", "median", "mean", "share positive")
 
 
 def forward_returns(

@@ -153,7 +153,12 @@ def as_history(closes: pd.Series | History, ticker: str | None = None) -> Histor
 
 def inner_join(a: History, b: History) -> tuple[History, History]:
     """The two histories restricted to the dates both have (memoised on ``a``)."""
-    return a.memo(("join", b.serial), lambda: _inner_join(a, b))
+    # keyed by the partner's ticker, so a reloaded partner replaces its old join
+    serial, joined = a.memo(("join", b.ticker), lambda: (b.serial, _inner_join(a, b)))
+    if serial != b.serial:
+        joined = _inner_join(a, b)
+        a._memo[("join", b.ticker)] = (b.serial, joined)
+    return joined
 
 
 def _inner_join(a: History, b: History) -> tuple[History, History]:

@@ -13,9 +13,8 @@ import pandas as pd
 
 from .. import params
 from ..errors import BadArgument
+from ..settings import DEFAULT_SINCE
 from .history import History, as_history
-
-DEFAULT_SINCE = "1979-01-01"
 
 
 def qualifying(returns: np.ndarray, threshold: float) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..settings import DEFAULT_TICKERS, TICKERS_ENV
+from ..settings import DEFAULT_TICKERS, TICKERS_ENV, YAHOO_URL_ENV
 from ..sources.refresh import refresh
 
 
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "(plus a one-week overlap to catch revised closes). Each ticker is one "
             "transaction: a failed ticker keeps its stored rows and the others go on. "
             f"Default tickers: {', '.join(DEFAULT_TICKERS)} (or ${TICKERS_ENV}). "
-            "Yahoo's address: $SMALLCAP_YAHOO_URL."
+            f"Yahoo's address: ${YAHOO_URL_ENV}."
         ),
     )
     p.add_argument("tickers", nargs="*", metavar="TICKER", help="Yahoo symbols, e.g. ^RUT IWM")

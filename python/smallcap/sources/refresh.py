@@ -9,7 +9,7 @@ days, a process killed mid-write) leaves that ticker's rows exactly as they were
 is recorded in the store's refresh log with a one-line message, and the refresh goes
 on with the other tickers. ``refresh`` never raises for a per-ticker fault.
 
-Settings (environment variables): ``SMALLCAP_TICKERS`` (comma-separated default set),
+Settings (:mod:`smallcap.settings`): ``SMALLCAP_TICKERS`` (comma-separated default set),
 ``SMALLCAP_REVISION_TOLERANCE`` (relative change of a stored close above which a
 revision is logged as a warning, default 0.001), and the ``SMALLCAP_YAHOO_*`` settings
 of :mod:`smallcap.sources.yahoo`.
@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +29,7 @@ import pandas as pd
 
 from .. import params
 from ..errors import SmallcapError
-from ..settings import default_tickers
+from ..settings import default_tickers, revision_tolerance
 from ..store import Store, open_store
 from . import yahoo
 
@@ -42,15 +39,6 @@ OVERLAP_DAYS = 7  # calendar days re-fetched before the last stored date (~5 tra
 SOURCE = yahoo.SOURCE
 
 Progress = Callable[[str, int, int], Any]
-
-
-def revision_tolerance() -> float:
-    """Relative close change above which a revised stored close is logged (default 0.1%)."""
-    text = os.environ.get("SMALLCAP_REVISION_TOLERANCE", "").strip()
-    try:
-        return abs(float(text)) if text else 0.001
-    except ValueError:
-        return 0.001
 
 
 @dataclass
@@ -133,24 +121,6 @@ class RefreshReport:
 # -- one ticker -----------------------------------------------------------------------------
 
 
-def _test_pause_hook() -> Callable[[], None] | None:
-    """Test-only: with ``SMALLCAP_TEST_PAUSE_IN_WRITE=<seconds>`` the write pauses inside its
-    transaction (after the rows are written, before COMMIT), first touching the file named
-    by ``SMALLCAP_TEST_WRITE_MARKER`` if set, so a test can kill the process there."""
-    text = os.environ.get("SMALLCAP_TEST_PAUSE_IN_WRITE", "").strip()
-    if not text:
-        return None
-    seconds = float(text)
-    marker = os.environ.get("SMALLCAP_TEST_WRITE_MARKER", "").strip()
-
-    def pause() -> None:
-        if marker:
-            Path(marker).write_text(str(os.getpid()))
-        time.sleep(seconds)
-
-    return pause
-
-
 def _rows_to_write(store: Store, ticker: str, rows: pd.DataFrame) -> pd.DataFrame:
     """The fetched rows, plus, when Yahoo's adjustment factor moved since we stored the
     overlap (a dividend went ex in a fund), every older stored row with its adjusted close
@@ -184,9 +154,11 @@ def _rows_to_write(store: Store, ticker: str, rows: pd.DataFrame) -> pd.DataFram
 
 
 def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings | None = None,
-                   session: Any = None, sleep: Callable[[float], Any] = time.sleep
-                   ) -> TickerResult:
-    """Refresh one ticker (already a valid symbol); never raises for a fault."""
+                   session: Any = None, sleep: Callable[[float], Any] = time.sleep,
+                   on_written: Callable[[], Any] | None = None) -> TickerResult:
+    """Refresh one ticker (already a valid symbol); never raises for a fault.
+    ``on_written`` is handed to :meth:`Store.write` (called inside the transaction,
+    before COMMIT; tests use it to kill the process there)."""
     began = time.perf_counter()
     result = TickerResult(ticker, ok=False)
     try:
@@ -218,7 +190,7 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
             result.last_date = last
             result.message = "no new rows"
         else:
-            written = store.write(ticker, rows, SOURCE, on_written=_test_pause_hook())
+            written = store.write(ticker, rows, SOURCE, on_written=on_written)
             result.ok = True
             result.added = written.added
             result.revised = len(written.revised)
@@ -294,21 +266,15 @@ class _RichProgress:
         self.progress.update(self.task, advance=1, note=note)
 
 
-def _default_store() -> Store:
-    """The store ``smallcap.api.use_store`` chose in this process, else :func:`open_store`."""
-    api = sys.modules.get("smallcap.api")  # not imported here: api sits above sources
-    if api is not None and hasattr(api, "current_store"):
-        return api.current_store()
-    return open_store()
-
-
 def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None = None,
-            progress: Progress | None = None, show_progress: bool = False) -> RefreshReport:
+            progress: Progress | None = None, show_progress: bool = False,
+            on_written: Callable[[], Any] | None = None) -> RefreshReport:
     """Refresh ``tickers`` (default :func:`default_tickers`) from Yahoo Finance into the
-    store (default: the shared store at ``$SMALLCAP_STORE`` or the user's data folder).
+    store (default: the store of this process, :func:`smallcap.store.open_store`).
 
     ``progress(ticker, index, total)`` is called before each ticker (index from 0), e.g.
-    for Excel's status bar; ``show_progress`` draws a rich progress bar on the terminal.
+    for Excel's status bar; ``show_progress`` draws a rich progress bar on the terminal;
+    ``on_written`` goes to each write (see :func:`refresh_ticker`).
     Never raises for a per-ticker fault: see each :class:`TickerResult`."""
     began = time.perf_counter()
     if tickers is None:
@@ -317,7 +283,7 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None =
         asked = [t for t in tickers.replace(";", ",").split(",") if t.strip()]
     else:
         asked = list(tickers)
-    store = store if store is not None else _default_store()
+    store = store if store is not None else open_store()
     settings = yahoo.YahooSettings.from_env()
     session = None
     results: list[TickerResult] = []
@@ -339,7 +305,8 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None =
             else:
                 if session is None:
                     session = yahoo.new_session(settings)
-                result = refresh_ticker(store, ticker, settings=settings, session=session)
+                result = refresh_ticker(store, ticker, settings=settings, session=session,
+                                        on_written=on_written)
             results.append(result)
             if bar is not None:
                 bar.done(result)

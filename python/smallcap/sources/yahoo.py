@@ -8,7 +8,7 @@ becomes a :class:`YahooFetchError` with a one-line message and a ``kind``:
 status), ``payload`` (malformed JSON, NaN closes, duplicate days), ``no_data``
 (unknown symbol). ``retryable`` says whether trying again later may help.
 
-Settings (environment variables):
+Settings (environment variables, read by :mod:`smallcap.settings`):
 
 - ``SMALLCAP_YAHOO_URL``: base URL of Yahoo's API (default ``https://query2.finance.yahoo.com``).
   Any other value (a mirror, a recording, a test server on ``http://127.0.0.1:PORT``)
@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import threading
 import time
 import warnings
@@ -47,11 +46,12 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import pandas as pd
 
+from .. import settings as env
 from ..errors import FetchError
 
 SOURCE = "yahoo"
-URL_ENV = "SMALLCAP_YAHOO_URL"
-DEFAULT_URL = "https://query2.finance.yahoo.com"
+URL_ENV = env.YAHOO_URL_ENV
+DEFAULT_URL = env.DEFAULT_YAHOO_URL
 CHART_PATH = "/v8/finance/chart/"
 
 _YF_LOCK = threading.RLock()  # yfinance keeps one global session/crumb and a global config
@@ -62,43 +62,23 @@ _NULL_HANDLER = logging.NullHandler()
 # -- settings ---------------------------------------------------------------------------
 
 
-def _env_float(name: str, default: float, minimum: float = 0.0) -> float:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise FetchError(f"{name}={text!r} is not a number") from None
-    return max(value, minimum)
-
-
 @dataclass(frozen=True)
 class YahooSettings:
     """Where and how patiently to ask Yahoo. Times in seconds."""
 
-    url: str = DEFAULT_URL
-    timeout: float = 10.0
-    retries: int = 3
-    backoff: float = 1.0
-    backoff_max: float = 30.0
+    url: str = env.DEFAULT_YAHOO_URL
+    timeout: float = env.DEFAULT_YAHOO_TIMEOUT
+    retries: int = env.DEFAULT_YAHOO_RETRIES
+    backoff: float = env.DEFAULT_YAHOO_BACKOFF
+    backoff_max: float = env.DEFAULT_YAHOO_BACKOFF_MAX
     cache_dir: str | None = None
 
     @classmethod
     def from_env(cls) -> YahooSettings:
-        url = os.environ.get(URL_ENV, "").strip().rstrip("/") or DEFAULT_URL
-        split = urlsplit(url)
-        if split.scheme not in ("http", "https") or not split.netloc:
-            raise FetchError(f"{URL_ENV}={url!r} is not an http(s) URL "
-                             f"(e.g. {DEFAULT_URL} or http://127.0.0.1:8765)")
-        return cls(
-            url=url,
-            timeout=_env_float("SMALLCAP_YAHOO_TIMEOUT", 10.0, 0.05),
-            retries=int(_env_float("SMALLCAP_YAHOO_RETRIES", 3)),
-            backoff=_env_float("SMALLCAP_YAHOO_BACKOFF", 1.0),
-            backoff_max=_env_float("SMALLCAP_YAHOO_BACKOFF_MAX", 30.0),
-            cache_dir=os.environ.get("SMALLCAP_YFINANCE_CACHE", "").strip() or None,
-        )
+        """The ``SMALLCAP_YAHOO_*`` settings now (a malformed one raises BadArgument)."""
+        return cls(url=env.yahoo_url(), timeout=env.yahoo_timeout(), retries=env.yahoo_retries(),
+                   backoff=env.yahoo_backoff(), backoff_max=env.yahoo_backoff_max(),
+                   cache_dir=env.yfinance_cache())
 
     @property
     def host(self) -> str:
