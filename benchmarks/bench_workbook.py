@@ -4,6 +4,8 @@
   against ``api.data_table()`` alone (the Data sheet's payload) in the same run;
 - evaluation: the ``formulas`` package loading the workbook (openpyxl + compiling every
   cell) and computing every cell with smallcap's functions plugged in;
+- the rotation monitor: its one ``ROTATION_SPREAD`` over 4 pairs x 6 windows (the call
+  that gives its cached values) against the 24 one-cell calls it replaces;
 - rendering: LibreOffice's PDF conversion, when ``soffice`` is installed.
 
     python benchmarks/bench_workbook.py [--repeat N]
@@ -21,8 +23,8 @@ from smallcap import api, workbook
 from smallcap.store import Store
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "^NDX": "NDX.csv", "IWM": "IWM.csv",
-         "SPY": "SPY.csv", "^TNX": "TNX.csv"}
+FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "^NDX": "NDX.csv", "^DJI": "DJI.csv",
+         "IWM": "IWM.csv", "SPY": "SPY.csv", "QQQ": "QQQ.csv", "^TNX": "TNX.csv"}
 
 
 def timed(func, repeat: int) -> list[float]:
@@ -51,6 +53,17 @@ def main() -> None:
         result = workbook.build(path)
         static = timed(lambda: workbook.build(folder / "static.xlsx", static=True), 1)
 
+        from smallcap import udfs
+        from smallcap.workbook import explore
+
+        windows = [list(explore.MONITOR_WINDOWS)]
+        smalls = [[small] for small, _ in explore.MONITOR_PAIRS]
+        larges = [[large] for _, large in explore.MONITOR_PAIRS]
+        grid = timed(lambda: udfs.ROTATION_SPREAD(windows, smalls, larges), args.repeat * 5)
+        one_by_one = timed(lambda: [udfs.ROTATION_SPREAD(w, s, g) for s, g in
+                                    explore.MONITOR_PAIRS for w in explore.MONITOR_WINDOWS],
+                           args.repeat * 5)
+
         import formulas
 
         workbook.formulas_functions()
@@ -72,6 +85,9 @@ def main() -> None:
         print(f"build                 best {min(build):7.3f} s  median "
               f"{statistics.median(build):.3f} s  ({min(build) / min(table):.1f}x data_table)")
         print(f"build (values only)        {static[0]:7.3f} s")
+        cells_ = len(explore.MONITOR_PAIRS) * len(explore.MONITOR_WINDOWS)
+        print(f"monitor: one array call   {min(grid) * 1e3:7.2f} ms  ({cells_} cells; "
+              f"{cells_} one-cell calls {min(one_by_one) * 1e3:.2f} ms)")
         print(f"evaluate: load+compile     {load:7.3f} s  ({len(solution)} nodes)")
         print(f"evaluate: calculate        {calc:7.3f} s")
         print(f"evaluate() end to end      {evaluate:7.3f} s  ({len(cells)} cells, "

@@ -1,12 +1,15 @@
 """Helpers for the Excel-layer tests: Excel-shaped values, a stand-in for the few parts of
-an xlwings Book that :func:`smallcap.ribbon.main` touches, and reading the add-in back."""
+an xlwings Book that :func:`smallcap.ribbon.main` touches, reading the add-in back, and
+finding the dashboard's rotation monitor."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import math
+import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +149,50 @@ def xlam_as_xlsm(path: Path) -> io.BytesIO:
             target.writestr(info, data)
     buffer.seek(0)
     return buffer
+
+
+# -- the dashboard's rotation monitor -----------------------------------------------------
+
+
+@dataclass
+class Monitor:
+    """The Explore sheet's rotation monitor as the workbook holds it: its one formula,
+    the ranges it reads (windows across, small and large tickers down) and the address
+    of each element (``cells[i][j]``: pair ``i``, window ``j``)."""
+
+    formula: str
+    spill: str
+    windows: list[Any]
+    smalls: list[Any]
+    larges: list[Any]
+    inputs: list[str]
+    cells: list[list[str]]
+
+
+_MONITOR = re.compile(r"^=ROTATION_SPREAD\(([$A-Z0-9:]+),([$A-Z0-9:]+),([$A-Z0-9:]+)\)$")
+
+
+def rotation_monitor(sheet: Any) -> Monitor:
+    """Find the monitor by its formula (an openpyxl sheet loaded with formulas): the
+    array formula ``=ROTATION_SPREAD(windows, smalls, larges)`` over three ranges."""
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    found = [c.value for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, ArrayFormula) and _MONITOR.match(c.value.text)]
+    assert len(found) == 1, f"expected one ROTATION_SPREAD array formula, found {found}"
+    formula = found[0]
+    ranges = _MONITOR.match(formula.text).groups()
+
+    def addresses(rng: str) -> list[str]:
+        c1, r1, c2, r2 = range_boundaries(rng.replace("$", ""))
+        return [f"{get_column_letter(c)}{r}" for r in range(r1, r2 + 1)
+                for c in range(c1, c2 + 1)]
+
+    windows, smalls, larges = (addresses(r) for r in ranges)
+    c1, r1, c2, r2 = range_boundaries(formula.ref)
+    cells = [[f"{get_column_letter(c)}{r}" for c in range(c1, c2 + 1)]
+             for r in range(r1, r2 + 1)]
+    return Monitor(formula.text, formula.ref, [sheet[a].value for a in windows],
+                   [sheet[a].value for a in smalls], [sheet[a].value for a in larges],
+                   windows + smalls + larges, cells)

@@ -46,6 +46,9 @@ def test_pairs_down_and_windows_across_in_one_rotation_formula():
                 for s, g in zip(smalls, larges, strict=True)]
     assert got == expected
     assert got[0][1] == pytest.approx(0.0850, abs=1e-4)
+    ratios = udfs.ROTATION_RATIO(windows, smalls, larges, [[NOTE], [NOTE], [NOTE], [NOTE]])
+    assert ratios == [[udfs.ROTATION_RATIO(w, s[0], g[0], NOTE) for w in windows[0]]
+                      for s, g in zip(smalls, larges, strict=True)]
 
 
 def test_a_single_value_with_a_range_takes_the_range_shape():

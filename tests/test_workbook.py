@@ -17,14 +17,19 @@ from typing import Any
 
 import openpyxl
 import pytest
-from openpyxl.utils.cell import range_boundaries
+from _excel_helpers import rotation_monitor
+from openpyxl.utils.cell import coordinate_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
 from smallcap import api, cli, udfs, workbook
+from smallcap.errors import SmallcapError
+from smallcap.store import Store
 
 NOTE = "2024-07-16"
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "workbook" / "smallcap.xlsx"
+MONITOR_WINDOWS = ["1W", "1M", "3M", "6M", "1Y", "YTD"]
+MONITOR_PAIRS = [("^RUT", "^GSPC"), ("IWM", "SPY"), ("^RUT", "^NDX"), ("IWM", "QQQ")]
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -166,6 +171,14 @@ def story_answers(s, note: str) -> dict[str, tuple[Any, Any]]:
     }
 
 
+def api_cell(func, *args, store) -> Any:
+    """The Python API's answer, or the text the cell shows for its error."""
+    try:
+        return func(*args, store=store)
+    except SmallcapError as err:
+        return err.cell_text()
+
+
 def story_cell(path: Path, prefix: str) -> int:
     rows = story_rows(path)
     if prefix == "As of":
@@ -213,7 +226,8 @@ def test_explore_inputs_are_validated(built):
         for rng in str(rule.sqref).split():
             c1, r1, c2, r2 = range_boundaries(rng)
             for r in range(r1, r2 + 1):
-                covered[f"B{r}"] = rule.type
+                for c in range(c1, c2 + 1):
+                    covered[f"{get_column_letter(c)}{r}"] = rule.type
     assert covered.get("B4") == covered.get("B5") == "list"  # tickers
     assert covered.get("B6") == "decimal"  # threshold
     assert covered.get("B7") == "whole" and covered.get("B9") == "whole"  # length, horizon
@@ -222,6 +236,12 @@ def test_explore_inputs_are_validated(built):
     for address in ("B6", "B7", "B9"):
         rule = next(r for r in sheet.data_validations.dataValidation if address in r.sqref)
         assert rule.showErrorMessage and rule.error, f"{address} has no error message"
+    # The rotation monitor's windows and pairs are yellow inputs with a list, like B4:B8.
+    monitor = rotation_monitor(sheet)
+    yellow = sheet["B4"].fill.fgColor.rgb
+    for address in monitor.inputs:
+        assert covered.get(address) == "list", address
+        assert sheet[address].fill.fgColor.rgb == yellow, address
 
 
 def test_explore_tables_spill_as_dynamic_arrays(built, reference_store):
@@ -231,7 +251,7 @@ def test_explore_tables_spill_as_dynamic_arrays(built, reference_store):
         xml = z.read("xl/worksheets/sheet2.xml").decode()
         metadata = z.read("xl/metadata.xml").decode()
     assert "XLDAPR" in metadata  # Excel's dynamic-array property
-    assert xml.count('cm="1"') == 3
+    assert xml.count('cm="1"') == 4  # the three tables and the rotation monitor
     sheet = load(built.path)["Explore"]
     spills = {v.text.split("(")[0].lstrip("="): v.ref for row in sheet.iter_rows()
               for v in (c.value for c in row) if isinstance(v, ArrayFormula)}
@@ -243,10 +263,76 @@ def test_explore_tables_spill_as_dynamic_arrays(built, reference_store):
         "ROTATION_SERIES": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None,
                                                store=s),
     }
-    assert set(spills) == set(tables)
+    assert set(spills) == {*tables, "ROTATION_SPREAD"}
     for name, frame in tables.items():
         c1, r1, c2, r2 = range_boundaries(spills[name])
         assert (r2 - r1 + 1, c2 - c1 + 1) == (len(frame) + 1, frame.shape[1]), name
+    c1, r1, c2, r2 = range_boundaries(spills["ROTATION_SPREAD"])  # pairs x windows
+    assert (r2 - r1 + 1, c2 - c1 + 1) == (len(MONITOR_PAIRS), len(MONITOR_WINDOWS))
+
+
+# -- the rotation monitor -----------------------------------------------------------------
+
+
+def test_rotation_monitor_is_one_formula_over_pairs_and_windows(built, cells):
+    """Pairs down, windows across, one ROTATION_SPREAD over those ranges (as_of omitted)
+    spilling the whole grid in percent."""
+    sheet = load(built.path)["Explore"]
+    monitor = rotation_monitor(sheet)
+    assert monitor.windows == MONITOR_WINDOWS
+    assert list(zip(monitor.smalls, monitor.larges, strict=True)) == MONITOR_PAIRS
+    assert len(monitor.cells) == len(MONITOR_PAIRS)
+    assert all(len(row) == len(MONITOR_WINDOWS) for row in monitor.cells)
+    grid = [address for row in monitor.cells for address in row]
+    assert {cells[("Explore", address)] for address in grid} == {monitor.formula}
+    assert all("%" in sheet[address].number_format for address in grid)
+    # The header row names the two ticker columns.
+    column, row = coordinate_from_string(monitor.inputs[len(MONITOR_WINDOWS)])  # first small
+    assert sheet[f"{column}{row - 1}"].value == "small"
+
+
+def test_rotation_monitor_values_are_the_api_answers(built, cached, evaluated, reference_store):
+    """Each element, cached and evaluated headless, is rotation_spread(window, small,
+    large) for the latest day."""
+    monitor = rotation_monitor(load(built.path)["Explore"])
+    for i, (small, large) in enumerate(MONITOR_PAIRS):
+        for j, window in enumerate(MONITOR_WINDOWS):
+            want = api.rotation_spread(window, small, large, store=reference_store)
+            address = monitor.cells[i][j]
+            assert same(cached[("Explore", address)], want), (address, small, large, window)
+            assert same(evaluated[("EXPLORE", address)], want), (address, small, large, window)
+
+
+def test_rotation_monitor_shows_each_elements_own_error(shared_data, tmp_path):
+    """From a store without QQQ, the IWM/QQQ row shows its own "#N/A no data for QQQ"
+    text in each cell (cached, and evaluated headless) while the other pairs compute."""
+    from conftest import REFERENCE_FILES
+
+    store = Store(tmp_path / "no-qqq.sqlite")
+    for ticker in ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX"):
+        api.load_csv(ticker, shared_data / REFERENCE_FILES[ticker], store=store)
+    built = workbook.build(tmp_path / "no-qqq.xlsx", store=store)
+    cached = cached_values(built.path)
+    book = openpyxl.load_workbook(built.path)
+    for name in ("Story", "Charts", "Data"):  # not read by Explore: keeps it quick
+        book.remove(book[name])
+    explore = tmp_path / "explore.xlsx"
+    book.save(explore)
+    evaluated = workbook.evaluate(explore, store=store)
+    monitor = rotation_monitor(book["Explore"])
+    errors = 0
+    for i, (small, large) in enumerate(MONITOR_PAIRS):
+        for j, window in enumerate(MONITOR_WINDOWS):
+            want = api_cell(api.rotation_spread, window, small, large, store=store)
+            if large == "QQQ":
+                assert isinstance(want, str) and want.startswith("#N/A no data for QQQ"), want
+                errors += 1
+            else:
+                assert isinstance(want, float), (small, large, window, want)
+            address = monitor.cells[i][j]
+            assert same(cached[("Explore", address)], want), (address, cached[("Explore", address)])
+            assert same(evaluated[("EXPLORE", address)], want), (address, evaluated[("EXPLORE", address)])
+    assert errors == len(MONITOR_WINDOWS)
 
 
 def test_charts_read_the_workbook_with_titles_and_percent_axes(built):

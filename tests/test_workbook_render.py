@@ -77,6 +77,12 @@ def test_pictures_render_from_the_static_copy(libreoffice, reference_store, tmp_
     assert "rebased to 100" in charts and "#NAME?" not in charts
     explore = workbook.pdf_pages(pdf)[pages["Explore"] - 1]
     assert "#NAME?" not in explore and "run_return" in explore
+    # The rotation monitor prints its grid in percent.
+    assert "Rotation monitor" in explore
+    for small, large, window in (("^RUT", "^GSPC", "1W"), ("IWM", "SPY", "3M"),
+                                 ("IWM", "QQQ", "YTD")):
+        spread = api.rotation_spread(window, small, large, store=reference_store)
+        assert f"{spread:.2%}" in explore, (small, large, window)
     png = workbook.render_png(pdf, pages["Charts"], tmp_path / "charts.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 

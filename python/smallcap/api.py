@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -74,14 +76,47 @@ def streak_episodes(reader: Reader, length=5, threshold=0.01, ticker=DEFAULT_TIC
     return analytics.streak_episodes(reader.history(ticker), length, threshold, since, as_of)
 
 
-@declare("ROTATION_SPREAD", result=catalogue.FRACTION)
+def _pairs(combine: Callable[[float, float], float]) -> Callable[..., list]:
+    """The quick path of a lifted two-ticker return function: ``combine(R_small, R_large)``
+    per element (NaN: the body answers)."""
+
+    def many(reader: Reader, windows: list, smalls: list, larges: list, as_ofs: list) -> list:
+        days = catalogue.day_numbers(as_ofs, "as_of")
+
+        def compute(h: list, k: list[int]) -> list[float]:
+            small, large = analytics.pair_returns(h[0], h[1], [windows[i] for i in k],
+                                                  [days[i] for i in k])
+            return list(map(combine, small, large))
+
+        return catalogue.per_history(reader, list(zip(smalls, larges, strict=True)), compute)
+
+    return many
+
+
+def _window_returns(reader: Reader, tickers: list, windows: list, as_ofs: list) -> list:
+    """The quick path of a lifted WINDOW_RETURN."""
+    days = catalogue.day_numbers(as_ofs, "as_of")
+    return catalogue.per_history(reader, [(t,) for t in tickers], lambda h, k: (
+        analytics.window_returns(h[0], [windows[i] for i in k], [days[i] for i in k])))
+
+
+def _spread(small: float, large: float) -> float:
+    return small - large
+
+
+def _ratio(small: float, large: float) -> float:
+    """small / large; NaN (so the body says why) where large is 0."""
+    return small / large if large != 0.0 else math.nan
+
+
+@declare("ROTATION_SPREAD", result=catalogue.FRACTION, many=_pairs(_spread))
 def rotation_spread(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                     as_of=None) -> float:
     """Small-cap minus large-cap return over window ending on as_of (a fraction)."""
     return analytics.rotation_spread(reader.history(small), reader.history(large), window, as_of)
 
 
-@declare("ROTATION_RATIO", result=catalogue.NUMBER)
+@declare("ROTATION_RATIO", result=catalogue.NUMBER, many=_pairs(_ratio))
 def rotation_ratio(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                    as_of=None) -> float:
     """Small-cap return divided by large-cap return over window (3 = "triple the gains")."""
@@ -96,7 +131,7 @@ def rotation_series(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEF
                                      start, end)
 
 
-@declare("WINDOW_RETURN", result=catalogue.FRACTION)
+@declare("WINDOW_RETURN", result=catalogue.FRACTION, many=_window_returns)
 def window_return(reader: Reader, ticker=DEFAULT_TICKER, window="1M", as_of=None) -> float:
     """Return over window ending on as_of: C(as_of) / C(window start) - 1 (a fraction)."""
     return analytics.window_return(reader.history(ticker), window, as_of)

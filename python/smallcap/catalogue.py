@@ -136,6 +136,9 @@ class Function:
     summary: str
     body: Callable[..., Any] = field(repr=False)  # body(reader, *parsed arguments)
     aliases: dict[str, str] = field(default_factory=dict)  # Excel name -> why it exists
+    # many(reader, *columns) -> one value per element, or ASK (then the body is asked):
+    # the numpy path of a lifted call; it must give what the body gives, bit for bit
+    many: Callable[..., list[Any]] | None = field(default=None, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -216,12 +219,14 @@ _LOOKUP: dict[str, Function] = {}
 
 def declare(*excel: str, result: str, store_of: Callable[[Any], Any],
             aliases: dict[str, str] | None = None,
-            help: dict[str, str] | None = None) -> Callable[[Callable[..., Any]], Any]:  # noqa: A002
+            help: dict[str, str] | None = None,  # noqa: A002
+            many: Callable[..., list[Any]] | None = None) -> Callable[[Callable[..., Any]], Any]:
     """Declare a catalogue function from its body ``body(reader, arg=default, ...)``.
 
     ``excel`` are its Excel names (the first is the main one; ``aliases`` adds names
     with the reason they exist), ``result`` its kind, ``store_of`` resolves the
-    ``store=`` keyword (None: the current store), ``help`` overrides an argument's help.
+    ``store=`` keyword (None: the current store), ``help`` overrides an argument's help,
+    ``many`` is an optional numpy path for lifted calls (see :func:`per_history`).
     Returns the Python function: same arguments, plus keyword-only ``store``.
     """
     if result not in RESULT_KINDS:
@@ -238,7 +243,7 @@ def declare(*excel: str, result: str, store_of: Callable[[Any], Any],
             arguments.append(Argument(p.name, kind, p.default, text, empty))
         doc = inspect.cleandoc(body.__doc__ or "")
         fn = Function(body.__name__, (*excel, *(aliases or {})), tuple(arguments), result,
-                      doc.splitlines()[0] if doc else "", body, dict(aliases or {}))
+                      doc.splitlines()[0] if doc else "", body, dict(aliases or {}), many)
         register(fn)
         return python_function(fn, store_of)
 
@@ -438,16 +443,23 @@ def lift(fn: Function, raw: Sequence[Any], reader: Reader, *, one_dimension: str
     for i, (argument, value) in enumerate(zip(fn.arguments, raw, strict=True)):
         cells = grids[i] if i in grids else np.array([[value]], dtype=object)
         parsed: dict[Any, Any] = {}
-        flat = np.broadcast_to(cells, shape).ravel().tolist()
-        columns.append([_parse_once(argument, cell, parsed, prepare) for cell in flat])
+        read = np.empty(cells.size, dtype=object)  # each cell read once, then broadcast
+        read[:] = [_parse_once(argument, cell, parsed, prepare) for cell in cells.ravel().tolist()]
+        columns.append(np.broadcast_to(read.reshape(cells.shape), shape).ravel().tolist())
     results = []
-    for values in zip(*columns, strict=True):
-        failed = next((v for v in values if type(v) is Failed), None)
+    body = fn.body
+    checked = [i for i, column in enumerate(columns) if Failed in set(map(type, column))]
+    quick = _many(fn, reader, columns, checked)
+    for k, values in enumerate(zip(*columns, strict=True)):
+        if quick[k] is not ASK:
+            results.append(quick[k])
+            continue
+        failed = next((values[i] for i in checked if type(values[i]) is Failed), None)
         if failed is not None:
             results.append(failed.error)
             continue
         try:
-            results.append(fn.body(reader, *values))
+            results.append(body(reader, *values))
         except Exception as error:  # noqa: BLE001 (each element keeps its own error)
             results.append(error)
     out = np.empty(len(results), dtype=object)
@@ -460,6 +472,55 @@ def lift(fn: Function, raw: Sequence[Any], reader: Reader, *, one_dimension: str
                 labels[axis] = (g[:, 0] if axis == 0 else g[0, :]).tolist()
                 names[axis] = fn.arguments[i].name
     return Lifted(out.reshape(shape), (labels[0], labels[1]), (names[0], names[1]))
+
+
+ASK = object()  # "no quick answer for this element: call the body"
+
+
+def _many(fn: Function, reader: Reader, columns: list[list[Any]],
+          checked: list[int]) -> list[Any]:
+    """The numpy path's answers (ASK where the body must answer); all ASK without one."""
+    count = len(columns[0])
+    if fn.many is None or count < 2:
+        return [ASK] * count
+    good = [k for k in range(count) if all(type(columns[i][k]) is not Failed for i in checked)
+            ] if checked else range(count)
+    answers = [ASK] * count
+    try:
+        quick = fn.many(reader, *([[column[k] for k in good] for column in columns]
+                                  if checked else columns))
+    except Exception:  # noqa: BLE001 (the body answers, and explains, every element)
+        return answers
+    for k, value in zip(good, quick, strict=True):
+        answers[k] = value
+    return answers
+
+
+def per_history(reader: Reader, keys: list[tuple[str, ...]],
+                compute: Callable[[list[Any], list[int]], list[float]]) -> list[Any]:
+    """Group a lifted call's elements by their tickers (``keys``), read each group's
+    histories once and ``compute(histories, indices)`` its values at once; an element
+    whose value is NaN, or whose ticker has no data, is left to the body (ASK)."""
+    answers: list[Any] = [ASK] * len(keys)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for k, key in enumerate(keys):
+        groups.setdefault(key, []).append(k)
+    for key, indices in groups.items():
+        try:
+            histories = [reader.history(ticker) for ticker in key]
+        except SmallcapError:
+            continue
+        for k, value in zip(indices, compute(histories, indices), strict=True):
+            if value == value:
+                answers[k] = value
+    return answers
+
+
+def day_numbers(values: list[Any], argument: str) -> list[int | None]:
+    """Parsed dates as day numbers (None stays None), each distinct value read once."""
+    seen: dict[Any, int | None] = {}
+    return [seen[v] if v in seen else seen.setdefault(v, params.optional_date(v, argument))
+            for v in values]
 
 
 def _parse_once(argument: Argument, cell: Any, parsed: dict[Any, Any],

@@ -98,6 +98,8 @@ _WINDOW_CACHE: dict[Any, Window] = {}
 
 def window(value: Any, argument: str = "window") -> Window:
     """A whole number of trading days (21, 63, 252) or a calendar period ("1W" ... "1Y", "YTD")."""
+    if type(value) is Window:
+        return value
     key = (type(value), value) if not isinstance(value, float) or math.isfinite(value) else None
     if key is not None:
         try:
@@ -186,6 +188,9 @@ def date(value: Any, argument: str) -> int:
 
 def optional_date(value: Any, argument: str) -> int | None:
     """Like :func:`date`, with ``None`` and empty text meaning "not given"."""
+    kind = type(value)
+    if kind is dt.date or (kind is dt.datetime and value == value):  # the common case, fast
+        return value.toordinal() - EPOCH_ORDINAL
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, float) and math.isnan(value):

@@ -205,8 +205,9 @@ def _lifted(fn: catalogue.Function, title: str, raw: Any) -> Any:
             for a, v in zip(fn.arguments, raw, strict=True)]))
     reader = catalogue.Reader(api.current_store())
     lifted = catalogue.lift(fn, raw, reader, one_dimension="row", prepare=_prepare)
-    cells = [to_excel(v) if not isinstance(v, BaseException) else _cell_error(v, title)
-             for v in lifted.values.ravel().tolist()]
+    cells = [v if type(v) is float and math.isfinite(v) else (  # most cells: a plain number
+        to_excel(v) if not isinstance(v, BaseException) else _cell_error(v, title))
+        for v in lifted.values.ravel().tolist()]
     rows, width = lifted.values.shape
     if rows == width == 1:
         return cells[0]

@@ -10,7 +10,15 @@ from .forward import forward_returns
 from .history import History, as_history, inner_join
 from .levels import highest_since, price, price_history
 from .rates import rate_beta
-from .returns import rebase, rotation_ratio, rotation_series, rotation_spread, window_return
+from .returns import (
+    pair_returns,
+    rebase,
+    rotation_ratio,
+    rotation_series,
+    rotation_spread,
+    window_return,
+    window_returns,
+)
 from .streaks import run_lengths, streak_count, streak_episodes, streak_length
 
 __all__ = [
@@ -19,6 +27,7 @@ __all__ = [
     "forward_returns",
     "highest_since",
     "inner_join",
+    "pair_returns",
     "price",
     "price_history",
     "rate_beta",
@@ -31,4 +40,5 @@ __all__ = [
     "streak_episodes",
     "streak_length",
     "window_return",
+    "window_returns",
 ]

@@ -128,7 +128,9 @@ class History:
         self.require_rows()
         if day is None:
             return len(self.dates) - 1
-        position = bisect.bisect_right(self.day_numbers, day) - 1
+        numbers = self._memo.get("day_numbers")
+        position = bisect.bisect_right(numbers if numbers is not None else self.day_numbers,
+                                       day) - 1
         if position < 0:
             raise OutOfRange(
                 argument,

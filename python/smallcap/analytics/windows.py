@@ -69,9 +69,10 @@ def window_start(history: History, end: int, window: Window, ticker: str = "") -
                 "use a shorter window or a later as_of",
             )
         return start
-    anchor = calendar_anchor(params.to_date(dates[end]), window.period)
-    start = bisect.bisect_right(history.day_numbers, params.day_number(anchor)) - 1
+    # every day's start for this period, computed once per history (numpy), then looked up
+    start = _starts(history, window)[end]
     if start < 0:
+        anchor = calendar_anchor(params.to_date(dates[end]), window.period)
         raise OutOfRange(
             "window",
             f"a {window.period} window ending {params.to_date(dates[end])} starts on {anchor}, "
@@ -89,3 +90,37 @@ def window_starts(dates: np.ndarray, ends: np.ndarray, window: Window) -> np.nda
         anchors = calendar_anchors(dates[ends], window.period)
         starts = np.searchsorted(dates, anchors, side="right") - 1
     return np.where(starts >= 0, starts, -1)
+
+
+def ends_and_starts(history: History, windows: list[object], days: list[int | None]
+                    ) -> list[tuple[int, int] | None]:
+    """For many (window, as_of day number) pairs on one history: the indices of each
+    as_of and of its window's start, or None where :meth:`History.locate` or
+    :func:`window_start` would raise (the caller then asks the single call why). A
+    bisect and a list look-up per pair: the start of every day is memoised per period."""
+    numbers = history.day_numbers
+    last = len(numbers) - 1
+    tables: dict[str, list[int]] = {}
+    located: dict[int | None, int] = {None: last}
+    found: list[tuple[int, int] | None] = []
+    for window, day in zip(windows, days, strict=True):
+        end = located.get(day)
+        if end is None:
+            end = located[day] = bisect.bisect_right(numbers, day) - 1
+        span = params.window(window)
+        if span.rows:
+            start = end - span.rows
+        else:
+            table = tables.get(span.period)
+            if table is None:
+                table = tables[span.period] = _starts(history, span)
+            start = table[end] if end >= 0 else -1
+        found.append((end, start) if end >= 0 and start >= 0 else None)
+    return found
+
+
+def _starts(history: History, window: Window) -> list[int]:
+    """The start index of a calendar window ending on each day (memoised per history)."""
+    dates = history.dates
+    return history.memo(("starts", window.period), lambda: window_starts(
+        dates, np.arange(len(dates)), window).tolist())

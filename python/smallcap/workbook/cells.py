@@ -1,0 +1,183 @@
+"""Excel values and a tiny formula model: what a cell says, and the value it has.
+
+A formula is built from :class:`Call` (one of our worksheet functions), :class:`Lookup`
+and :class:`Index` (Excel's ``VLOOKUP``/``INDEX`` on a table a call returns), with
+:class:`Ref` arguments naming an input cell or range and carrying its build-time value.
+:meth:`text` is what the cell says; :meth:`value` is what it evaluates to, computed by
+the very function the add-in runs (:mod:`smallcap.udfs`), so the cached value written
+beside a formula is the value Excel computes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .. import api, settings
+from ..errors import BadArgument
+from ..store import Store
+
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+# -- Excel values --------------------------------------------------------------------------
+
+
+def serial(value: dt.date | dt.datetime) -> float | int:
+    """An Excel serial date (days since 1899-12-30; a date gives a whole number)."""
+    if isinstance(value, dt.datetime):
+        naive = value.replace(tzinfo=None)
+        delta = naive - EXCEL_EPOCH
+        whole = delta.days
+        seconds = delta.seconds + delta.microseconds / 1e6
+        return whole if not seconds else whole + seconds / 86400.0
+    return (value - EXCEL_EPOCH.date()).days
+
+
+def cached(value: Any) -> Any:
+    """A formula's cached value as XlsxWriter takes it (number or text)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date | dt.datetime):
+        return serial(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def udfs() -> Any:
+    """:mod:`smallcap.udfs`, imported when first needed (it imports xlwings)."""
+    from .. import udfs as module
+
+    return module
+
+
+def udf(name: str) -> Callable[..., Any]:
+    """The Excel function ``name`` exactly as the add-in runs it (:mod:`smallcap.udfs`)."""
+    module = udfs()
+    if name not in module.UDF_NAMES:
+        raise BadArgument("function", f"{name!r} is not a smallcap worksheet function")
+    return getattr(module, name)
+
+
+@contextmanager
+def using(store: Store | str | os.PathLike[str] | None) -> Iterator[None]:
+    """Point the worksheet functions (which read the current store) at ``store``."""
+    if store is None:
+        yield
+        return
+    previous = settings.chosen_store()  # None: $SMALLCAP_STORE or the default
+    api.use_store(store)
+    try:
+        yield
+    finally:
+        api.use_store(previous)
+
+
+# -- the formula model -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to an input cell or range (``address`` as written in formulas) and its
+    value (a range's value is a 2-D list of rows, as Excel hands a range to the add-in)."""
+
+    address: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call of one of our worksheet functions."""
+
+    name: str
+    args: tuple[Any, ...]
+
+    def text(self) -> str:
+        return f"{self.name}({','.join(arg_text(a) for a in self.args)})"
+
+    def value(self) -> Any:
+        return udf(self.name)(*[a.value if isinstance(a, Ref) else a for a in self.args])
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """``VLOOKUP(key, table, column, FALSE)`` on a table returned by a :class:`Call`."""
+
+    key: Any
+    table: Call
+    column: int
+
+    def text(self) -> str:
+        return f"VLOOKUP({arg_text(self.key)},{self.table.text()},{self.column},FALSE)"
+
+    def value(self) -> Any:
+        rows = self.table.value()
+        key = self.key.value if isinstance(self.key, Ref) else self.key
+        if not isinstance(rows, list):
+            return "#N/A"
+        for row in rows:
+            if same(row[0], key):
+                return row[self.column - 1]
+        return "#N/A"
+
+
+@dataclass(frozen=True)
+class Index:
+    """``INDEX(table, row, column)`` on a table returned by a :class:`Call`; ``row`` may be
+    a reference to a cell holding a count (``offset`` added: the table's header row)."""
+
+    table: Call
+    row: Any
+    column: int
+    offset: int = 0
+
+    def text(self) -> str:
+        row = arg_text(self.row) + (f"+{self.offset}" if self.offset else "")
+        return f"INDEX({self.table.text()},{row},{self.column})"
+
+    def value(self) -> Any:
+        rows = self.table.value()
+        row = self.row.value if isinstance(self.row, Ref) else self.row
+        if not isinstance(rows, list):
+            return rows if isinstance(rows, str) else "#N/A"
+        if isinstance(row, str):
+            return row
+        index = int(row) + self.offset
+        if not 1 <= index <= len(rows):
+            return "#REF!"
+        return rows[index - 1][self.column - 1]
+
+
+Formula = Call | Lookup | Index
+
+
+def same(a: Any, b: Any) -> bool:
+    """Excel's equality of two lookup keys (dates as serials, text case-insensitive)."""
+    if isinstance(a, dt.date | dt.datetime):
+        a = serial(a)
+    if isinstance(b, dt.date | dt.datetime):
+        b = serial(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
+    return False
+
+
+def arg_text(arg: Any) -> str:
+    """One argument as written in a formula."""
+    if isinstance(arg, Ref):
+        return arg.address
+    if isinstance(arg, str):
+        return '"' + arg.replace('"', '""') + '"'
+    if isinstance(arg, bool):
+        return "TRUE" if arg else "FALSE"
+    if isinstance(arg, int | float):
+        return repr(arg)
+    raise TypeError(f"cannot write {arg!r} into a formula")

@@ -1,0 +1,201 @@
+"""What every sheet shares: the workbook's constants, its cell formats, and the
+:class:`Builder` that writes values and formulas with their cached results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cells import Formula, cached, serial
+
+SHEETS = ("Story", "Explore", "Charts", "Data")
+NOTE_DAY = dt.date(2024, 7, 16)
+CHART_START = dt.date(2021, 1, 1)
+SINCE = "1979-01-01"
+HORIZON = 50
+# Fixed document properties: building twice from the same store gives the same file.
+CREATED = dt.datetime(2024, 7, 16, 0, 0, 0)
+# calcId of a current Excel: an older id makes Excel recalculate every cell on open.
+CALC_ID = 191029
+TICKER_CHOICES = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "QQQ", "^DJI", "^TNX")
+WINDOW_CHOICES = ("1W", "1M", "3M", "6M", "1Y", "YTD", "21", "63", "252")
+NAMES = {"^RUT": "Russell 2000", "^GSPC": "S&P 500"}
+FOOTER = "&Lsmallcap dashboard&RPage &P of &N"
+
+
+@dataclass
+class FormulaCell:
+    """One formula written: its sheet, top-left cell, spill size and cached values."""
+
+    sheet: str
+    row: int
+    col: int
+    formula: str
+    rows: int = 1
+    cols: int = 1
+
+
+@dataclass
+class BuildResult:
+    """What :func:`smallcap.workbook.build` wrote."""
+
+    path: Path
+    formulas: list[FormulaCell] = field(default_factory=list)
+    data_rows: int = 0
+    latest: dt.date | None = None
+
+    @property
+    def formula_count(self) -> int:
+        return len(self.formulas)
+
+
+def iter_formula_cells(result: BuildResult) -> Iterator[tuple[str, str]]:
+    """``(sheet, "A1")`` of every cell inside a formula's (spill) range."""
+    from openpyxl.utils.cell import get_column_letter
+
+    for cell in result.formulas:
+        for i in range(cell.rows):
+            for j in range(cell.cols):
+                yield cell.sheet, f"{get_column_letter(cell.col + j + 1)}{cell.row + i + 1}"
+
+
+def page_setup(sheet: Any, last_row: int, last_col: int, header: str | None = None) -> None:
+    """The print set-up every sheet shares: its name in the header, page numbers in the
+    footer, landscape, the area up to (``last_row``, ``last_col``) on one page."""
+    sheet.set_header(f"&L&\"Calibri,Bold\"{header or sheet.name}&R&A")
+    sheet.set_footer(FOOTER)
+    sheet.print_area(0, 0, last_row, last_col)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 1)
+
+
+class Builder:
+    """The open workbook, its formats, and the cells written so far."""
+
+    def __init__(self, path: Path, note_day: dt.date, chart_start: dt.date,
+                 static: bool = False) -> None:
+        import xlsxwriter
+
+        self.static = static
+        self.path = path
+        self.note_day = note_day
+        self.chart_start = chart_start
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {"strings_to_numbers": False, "strings_to_formulas": False,
+             "strings_to_urls": False},
+        )
+        self.result = BuildResult(path)
+        self.fmt: dict[str, Any] = _formats(self.book)
+
+    # cells -----------------------------------------------------------------------------
+
+    def put_value(self, sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+        """Write one Excel value (as :mod:`smallcap.udfs` returns it) as a plain cell."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            sheet.write_blank(row, col, None, fmt or self.fmt["plain"])
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value, fmt)
+        elif isinstance(value, dt.date | dt.datetime):
+            sheet.write_number(row, col, serial(value), fmt)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, col, value, fmt)
+        else:
+            sheet.write_string(row, col, str(value), fmt)
+
+    def put_formula(self, sheet: Any, row: int, col: int, formula: Formula,
+                    fmt: Any = None, column_formats: Sequence[Any] | None = None,
+                    header_fmt: Any = None) -> Any:
+        """Write ``formula`` as a dynamic-array formula with its whole result cached.
+
+        A table result fills its spill range: with ``header_fmt`` its first row is a
+        header row in that format; column ``j`` takes ``column_formats[j]`` (else ``fmt``).
+        A scalar result is an ordinary formula. Returns the value (scalar or rows)."""
+        value = formula.value()
+        text = "=" + formula.text()
+        if isinstance(value, list):
+            rows = value
+            height, width = len(rows), len(rows[0]) if rows else 1
+            formats = list(column_formats or [])
+            body_fmt = fmt or self.fmt["plain"]
+            first = cached(rows[0][0]) if rows and rows[0] else ""
+            if not self.static:
+                sheet.write_dynamic_array_formula(row, col, row + height - 1,
+                                                  col + width - 1, text, header_fmt or fmt,
+                                                  first)
+            for i, cells in enumerate(rows):
+                for j, cell in enumerate(cells):
+                    if i == 0 and j == 0 and not self.static:
+                        continue
+                    if i == 0 and header_fmt is not None:
+                        cell_fmt = header_fmt
+                    else:
+                        cell_fmt = formats[j] if j < len(formats) else body_fmt
+                    if i and j and cells[0] == "count":  # FORWARD_RETURNS' episode count
+                        cell_fmt = self.fmt["int"]
+                    self.put_value(sheet, row + i, col + j, cell, cell_fmt)
+        else:
+            height = width = 1
+            if isinstance(value, str) and fmt is not None and value.startswith("#"):
+                fmt = self.fmt["label"]  # an error text reads better unformatted
+            if self.static:
+                self.put_value(sheet, row, col, value, fmt or self.fmt["plain"])
+            else:
+                # An ordinary formula: LibreOffice keeps its cached value on load (it
+                # recomputes every array formula); Excel 365 shows it as =@NAME(...).
+                sheet.write_formula(row, col, text, fmt or self.fmt["plain"], cached(value))
+        if not self.static:
+            self.result.formulas.append(FormulaCell(sheet.name, row, col, text, height, width))
+        return value
+
+    def put_column_array(self, sheet: Any, row: int, col: int, height: int, text: str,
+                         first: Any, fmt: Any) -> None:
+        """A one-column dynamic-array formula (its other cached cells written by the
+        caller)."""
+        if self.static:
+            return
+        sheet.write_dynamic_array_formula(row, col, row + height - 1, col, text, fmt, first)
+        self.result.formulas.append(FormulaCell(sheet.name, row, col, text, height, 1))
+
+
+def _formats(book: Any) -> dict[str, Any]:
+    """Every cell format, created in a fixed order (the file lists them in that order)."""
+    add = book.add_format
+    base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
+    return {
+        "plain": add(base),
+        "title": add({**base, "bold": True, "font_size": 15, "font_color": "#1F3864"}),
+        "subtitle": add({**base, "italic": True, "font_color": "#595959"}),
+        "note": add({**base, "text_wrap": True, "font_color": "#404040",
+                     "bg_color": "#F2F2F2", "border": 1, "border_color": "#BFBFBF"}),
+        "head": add({**base, "bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF",
+                     "text_wrap": True, "border": 1}),
+        "label": add({**base, "text_wrap": True}),
+        "group": add({**base, "bold": True, "font_color": "#1F3864"}),
+        "formula": add({**base, "font_name": "Consolas", "font_size": 9,
+                        "font_color": "#404040", "text_wrap": True}),
+        "said": add({**base, "italic": True, "text_wrap": True}),
+        "unit": add({**base, "indent": 1, "font_color": "#595959"}),
+        "input_label": add({**base, "bold": True}),
+        "pct": add({**base, "num_format": "0.0%"}),
+        "pct2": add({**base, "num_format": "0.00%"}),
+        "date": add({**base, "num_format": "yyyy-mm-dd", "align": "right"}),
+        "int": add({**base, "num_format": "0"}),
+        "num2": add({**base, "num_format": "0.00"}),
+        "num3": add({**base, "num_format": "0.000"}),
+        "close": add({**base, "num_format": "#,##0.00"}),
+        "stamp": add({**base, "num_format": "yyyy-mm-dd hh:mm"}),
+        "ratio": add({**base, "num_format": '0.00"x"'}),
+        "asof": add({**base, "bold": True, "num_format": "yyyy-mm-dd", "align": "right",
+                     "bg_color": "#DDEBF7", "border": 1}),
+        "in_text": add({**base, "bg_color": "#FFF2CC", "border": 1, "align": "right"}),
+        "in_pct": add({**base, "bg_color": "#FFF2CC", "border": 1, "num_format": "0.0%"}),
+        "in_int": add({**base, "bg_color": "#FFF2CC", "border": 1, "num_format": "0"}),
+        "in_date": add({**base, "bg_color": "#FFF2CC", "border": 1,
+                        "num_format": "yyyy-mm-dd"}),
+        "answer_head": add({**base, "bold": True, "bottom": 1}),
+    }

@@ -1,0 +1,163 @@
+"""The Story sheet: each claim of the 2024-07-16 market note as a row, the formula for
+the note day (column E) beside the same formula for the latest stored day (column F).
+
+Rows are declared by key, not by position: a formula that reads another row's answer
+(the last signal reads the episode count; the returns after it read the signal) names
+that row's key, and the builder turns the key into the cell address and its build-time
+value. Adding, removing or moving a row moves every reference with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+
+from .cells import Call, Formula, Index, Lookup, Ref
+from .howto import write_note
+from .layout import HORIZON, SINCE, Builder, page_setup
+
+TITLE = "Story — the 2024-07-16 small-cap note, claim by claim"
+HEAD = ["#", "Question", "The note said", "Formula (note-day column; column F "
+        "asks the same of the latest day)", "On the note day", "Latest day", "Unit"]
+WIDTHS = (("A:A", 4, "plain"), ("B:B", 44, "label"), ("C:C", 24, "said"),
+          ("D:D", 68, "formula"), ("E:F", 15, "plain"), ("G:G", 30, "label"))
+# 0-based columns
+NUM, QUESTION, SAID, FORMULA, NOTE_COL, LATEST_COL, UNIT = range(7)
+NOTE_ROW, HEAD_ROW, AS_OF_ROW = 1, 3, 4  # 0-based rows; the questions follow the as-of row
+# Characters per printed line of the wrapped columns (row heights follow the longest).
+LINE_CHARS = {QUESTION: 58, SAID: 32, FORMULA: 80}
+LINE_HEIGHT = 13.5
+
+
+@dataclass
+class Column:
+    """One answer column (note day or latest day): its as-of cell and the answers
+    already written in it, by row key."""
+
+    letter: str
+    col: int
+    as_of: Ref
+    answers: dict[str, Ref] = field(default_factory=dict)
+
+    def answer(self, key: str) -> Ref:
+        """A reference to row ``key``'s answer in this column (written above)."""
+        if key not in self.answers:
+            raise KeyError(f"Story row {key!r} must come before the rows that read it")
+        return self.answers[key]
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    num: str
+    question: str
+    said: str
+    unit: str
+    make: Callable[[Column], Formula]
+    fmt: str
+
+
+def questions() -> list[Question]:
+    """The note's claims, in the order they are shown."""
+    fr = Call("FORWARD_RETURNS", (HORIZON, 5, 0.01, "^RUT", "^GSPC", SINCE))
+    q = Question
+    # CLOSE_PRICE, not PRICE: Excel's built-in bond PRICE() shadows an add-in function of
+    # that name.
+    return [
+        q("close", "1", "^RUT close", "", "index points",
+          lambda c: Call("CLOSE_PRICE", ("^RUT", c.as_of)), "close"),
+        q("day", "1", "^RUT return on the day (one trading day)", "jumped 3.5% that day", "%",
+          lambda c: Call("WINDOW_RETURN", ("^RUT", 1, c.as_of)), "pct2"),
+        q("highest", "1", "^RUT's highest close since", "highest level since January 2022",
+          "date", lambda c: Call("HIGHEST_SINCE", ("^RUT", c.as_of)), "date"),
+        q("streak", "2", "Days in a row with a ^RUT gain above 1%", "a five-day streak", "days",
+          lambda c: Call("RUT_STREAK", (0.01, "^RUT", c.as_of)), "int"),
+        q("episodes", "2", "Five-day streaks of gains above 1% since 1979",
+          "the fifth since 1979", "episodes",
+          lambda c: Call("STREAK_COUNT", (5, 0.01, "^RUT", SINCE, c.as_of)), "int"),
+        q("rut_month", "3", "^RUT return over one calendar month",
+          "up 12.8% over the last month", "%",
+          lambda c: Call("WINDOW_RETURN", ("^RUT", "1M", c.as_of)), "pct2"),
+        q("gspc_month", "3", "^GSPC (S&P 500) return over one calendar month", "", "%",
+          lambda c: Call("WINDOW_RETURN", ("^GSPC", "1M", c.as_of)), "pct2"),
+        q("spread", "3", "One-month spread, ^RUT minus ^GSPC", "", "percentage points",
+          lambda c: Call("ROTATION_SPREAD", ("1M", "^RUT", "^GSPC", c.as_of)), "pct2"),
+        q("ratio", "3", "One-month ratio, ^RUT / ^GSPC", "triple the S&P 500's gain", "times",
+          lambda c: Call("ROTATION_RATIO", ("1M", "^RUT", "^GSPC", c.as_of)), "ratio"),
+        q("signal", "4", "Last five-day streak signal on or before the day", "", "date",
+          lambda c: Index(Call("STREAK_EPISODES", (5, 0.01, "^RUT", SINCE, c.as_of)),
+                          c.answer("episodes"), 2, offset=1), "date"),
+        q("small_after", "4",
+          "^RUT return over the 50 trading days (≈10 weeks) after that signal",
+          "expected to last about 10 weeks and reach as much as 40%", "%",
+          lambda c: Lookup(c.answer("signal"), fr, 2), "pct2"),
+        q("large_after", "4", "^GSPC return over the same 50 trading days", "", "%",
+          lambda c: Lookup(c.answer("signal"), fr, 3), "pct2"),
+        q("median", "4", "Median ^RUT 50-day return after every streak since 1979", "",
+          "% (all episodes: no as-of)", lambda c: Lookup("median", fr, 2), "pct2"),
+        q("share", "4", "Share of streaks followed by a 50-day ^RUT gain", "",
+          "% (all episodes)", lambda c: Lookup("share positive", fr, 2), "pct"),
+        q("rate_beta", "5",
+          "Rate beta: ^RUT daily return per +1 pp of the 10-year yield (252 days)",
+          "small caps are more sensitive to rates", "return per pp",
+          lambda c: Call("RATE_BETA", (252, "^RUT", "^TNX", c.as_of)), "num3"),
+    ]
+
+
+def write(b: Builder, sheet: Any) -> None:
+    f = b.fmt
+    sheet.hide_gridlines(2)
+    for columns, width, fmt_name in WIDTHS:
+        sheet.set_column(columns, width, f[fmt_name])
+    sheet.write(0, 0, TITLE, f["title"])
+    sheet.set_row(0, 24)
+    write_note(sheet, NOTE_ROW, 0, len(HEAD) - 1, f["note"])
+    sheet.write_row(HEAD_ROW, 0, HEAD, f["head"])
+    sheet.set_row(HEAD_ROW, 28)
+
+    # The as-of row: any date in the note-day column, the last stored day in the other.
+    note_letter, latest_letter = xl_col_to_name(NOTE_COL), xl_col_to_name(LATEST_COL)
+    as_of_row = AS_OF_ROW + 1  # Excel's row number
+    last_day = Index(Call("DATA_STATUS", ("^RUT",)), 2, 3)
+    sheet.write(AS_OF_ROW, QUESTION, "As of (the day each column asks about)",
+                f["input_label"])
+    sheet.write(AS_OF_ROW, FORMULA, f"{note_letter}{as_of_row}: any date; "
+                f"{latest_letter}{as_of_row}: ={last_day.text()}, the last stored ^RUT day",
+                f["formula"])
+    note_day = dt.datetime.combine(b.note_day, dt.time())
+    sheet.write_datetime(AS_OF_ROW, NOTE_COL, note_day, f["asof"])
+    latest = b.put_formula(sheet, AS_OF_ROW, LATEST_COL, last_day, f["asof"])
+    if isinstance(latest, dt.datetime):
+        b.result.latest = latest.date()
+    columns = [Column(note_letter, NOTE_COL, Ref(f"{note_letter}${as_of_row}", note_day)),
+               Column(latest_letter, LATEST_COL, Ref(f"{latest_letter}${as_of_row}", latest))]
+
+    rows = questions()
+    for row, item in enumerate(rows, start=AS_OF_ROW + 1):
+        formulas = [item.make(column) for column in columns]
+        text = "=" + formulas[0].text()
+        lines = max(math.ceil(len(item.question) / LINE_CHARS[QUESTION]),
+                    math.ceil(len(item.said) / LINE_CHARS[SAID]),
+                    math.ceil(len(text) / LINE_CHARS[FORMULA]), 1)
+        sheet.set_row(row, LINE_HEIGHT * lines)
+        sheet.write(row, NUM, item.num, f["group"])
+        sheet.write(row, QUESTION, item.question, f["label"])
+        sheet.write(row, SAID, item.said, f["said"])
+        sheet.write(row, UNIT, item.unit, f["unit"])
+        for column, formula in zip(columns, formulas, strict=True):
+            if column.col == NOTE_COL:  # the formula is shown beside its value
+                sheet.write_string(row, FORMULA, text, f["formula"])
+            value = b.put_formula(sheet, row, column.col, formula, f[item.fmt])
+            column.answers[item.key] = Ref(f"{column.letter}{row + 1}", value)
+    last = AS_OF_ROW + 1 + len(rows)
+    sheet.write(last + 1, QUESTION, "Source: Yahoo Finance daily closes in the local store "
+                "(see the Data sheet). One month is a calendar month (SPEC.md).",
+                f["subtitle"])
+    sheet.freeze_panes(AS_OF_ROW + 1, 0)
+    page_setup(sheet, last + 1, len(HEAD) - 1)
+    sheet.set_paper(9)
