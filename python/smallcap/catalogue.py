@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import params
-from .errors import BadArgument, SmallcapError
+from .errors import BadArgument, NoAnswer, SmallcapError
 
 # -- argument kinds -----------------------------------------------------------------------
 
@@ -171,7 +172,7 @@ class Function:
     def call(self, reader: Reader, raw: Sequence[Any]) -> Any:
         """Parse single values and run the body (raises on error)."""
         parsers = self.parsers
-        return self.body(reader, *[parsers[i](v) for i, v in enumerate(raw)])
+        return finite(self.body(reader, *[parsers[i](v) for i, v in enumerate(raw)]), self)
 
     @functools.cached_property
     def parsers(self) -> tuple[Callable[[Any], Any], ...]:
@@ -189,6 +190,26 @@ class Function:
             else:
                 shown.append(f"{a.name}={a.default}")
         return f"### `{self.excel[0]}({', '.join(shown)})` → {self.result} · `{self.name}`"
+
+
+def finite(value: Any, fn: Function) -> Any:
+    """``value``, unless it is a number that is not finite (``inf``, ``NaN``) or a table
+    holding an infinite number: those are no answer, never a number in a cell or JSON."""
+    kind = type(value)
+    if kind is float or kind is np.float64:
+        if math.isfinite(value):
+            return value
+    elif hasattr(value, "select_dtypes"):  # a table: blanks (NaN) are fine, infinities not
+        numbers = value.select_dtypes("number").to_numpy(dtype="float64")
+        if not np.isinf(numbers).any():
+            return value
+        column = value.select_dtypes("number").columns[np.isinf(numbers).any(axis=0)][0]
+        raise NoAnswer(f"{fn.excel[0]}: {column} holds an infinite number: a stored close "
+                       "of 0? (smallcap status; reload the ticker)")
+    else:
+        return value
+    raise NoAnswer(f"{fn.excel[0]}: the answer is not a finite number ({value}): a stored "
+                   "close of 0 or a flat series? (smallcap status; reload the ticker)")
 
 
 class Reader:
@@ -305,7 +326,7 @@ def python_function(fn: Function, store_of: Callable[[Any], Any]) -> Callable[..
                 break
         else:  # single values (the hot path): the store itself reads, histories cached
             # arguments left out take the body's own defaults, the same as the catalogue's
-            return body(store_of(store), *[parsers[i](v) for i, v in enumerate(raw)])
+            return finite(body(store_of(store), *[parsers[i](v) for i, v in enumerate(raw)]), fn)
         raw = list(raw) + [None] * (count - len(raw))
         if not fn.lifts:
             return fn.call(store_of(store), [single(a.name, v, fn) for a, v in zip(
@@ -459,7 +480,7 @@ def lift(fn: Function, raw: Sequence[Any], reader: Reader, *, one_dimension: str
             results.append(failed.error)
             continue
         try:
-            results.append(body(reader, *values))
+            results.append(finite(body(reader, *values), fn))
         except Exception as error:  # noqa: BLE001 (each element keeps its own error)
             results.append(error)
     out = np.empty(len(results), dtype=object)

@@ -101,7 +101,8 @@ class History:
     def _compute_returns(self) -> np.ndarray:
         out = np.empty_like(self.close)
         out[0:1] = np.nan
-        np.divide(self.close[1:], self.close[:-1], out=out[1:])
+        with np.errstate(divide="ignore", invalid="ignore"):  # a close of 0: answers say so
+            np.divide(self.close[1:], self.close[:-1], out=out[1:])
         out[1:] -= 1.0
         out.flags.writeable = False
         return out
