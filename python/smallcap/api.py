@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import analytics, catalogue, params
+from . import analytics, catalogue, params, settings
 from .catalogue import Reader
 from .errors import NoData
 from .settings import DEFAULT_LARGE, DEFAULT_RATE, DEFAULT_SINCE, DEFAULT_TICKER, default_tickers
@@ -39,12 +39,24 @@ def use_store(path: str | os.PathLike[str] | Store | None) -> Store:
 
 def current_store() -> Store:
     """The store used when a function is not given one."""
-    return open_store()
+    return _store(None)
+
+
+_chosen_pair: tuple[object, Store] | None = None  # (the chosen path object, its Store)
 
 
 def _store(store: StoreLike) -> Store:
+    """``store=`` as a Store: given, or the current one (a chosen store is remembered for
+    as long as the choice stands: the hot path of every call)."""
+    global _chosen_pair
     if store is None:
-        return open_store()
+        chosen = settings.chosen_store()
+        pair = _chosen_pair
+        if pair is not None and pair[0] is chosen and chosen is not None:
+            return pair[1]
+        current = open_store()
+        _chosen_pair = (chosen, current)
+        return current
     return store if isinstance(store, Store) else open_store(store)
 
 

@@ -172,7 +172,7 @@ class Function:
     def call(self, reader: Reader, raw: Sequence[Any]) -> Any:
         """Parse single values and run the body (raises on error)."""
         parsers = self.parsers
-        return finite(self.body(reader, *[parsers[i](v) for i, v in enumerate(raw)]), self)
+        return finite(self.body(reader, *[p(v) for p, v in zip(parsers, raw, strict=False)]), self)
 
     @functools.cached_property
     def parsers(self) -> tuple[Callable[[Any], Any], ...]:
@@ -326,7 +326,7 @@ def python_function(fn: Function, store_of: Callable[[Any], Any]) -> Callable[..
                 break
         else:  # single values (the hot path): the store itself reads, histories cached
             # arguments left out take the body's own defaults, the same as the catalogue's
-            return finite(body(store_of(store), *[parsers[i](v) for i, v in enumerate(raw)]), fn)
+            return finite(body(store_of(store), *[p(v) for p, v in zip(parsers, raw, strict=False)]), fn)
         raw = list(raw) + [None] * (count - len(raw))
         if not fn.lifts:
             return fn.call(store_of(store), [single(a.name, v, fn) for a, v in zip(

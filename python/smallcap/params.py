@@ -25,6 +25,9 @@ MAX_WHOLE = 100_000  # trading days, run lengths, horizons: ~400 years is plenty
 
 def ticker(value: Any, argument: str = "ticker") -> str:
     """A Yahoo symbol, trimmed and upper-cased; anything outside ``[A-Z0-9^.=-]{1,20}`` is refused."""
+    known = _TICKERS.get(value) if type(value) is str else None
+    if known is not None:
+        return known
     if not isinstance(value, str):
         raise BadArgument(argument, f"expected a ticker symbol such as ^RUT, got {value!r}")
     symbol = value.strip().upper()
@@ -34,11 +37,18 @@ def ticker(value: Any, argument: str = "ticker") -> str:
             f"{value!r} is not a ticker symbol: use 1-20 characters from A-Z 0-9 ^ . = - "
             "(e.g. ^RUT, ^GSPC, IWM)",
         )
+    if len(_TICKERS) < 4096:
+        _TICKERS[value] = symbol
     return symbol
+
+
+_TICKERS: dict[str, str] = {}  # text already read -> its symbol
 
 
 def whole(value: Any, argument: str, *, minimum: int = 1) -> int:
     """A whole number >= ``minimum``; floats that are whole (5.0, as Excel passes them) are accepted."""
+    if type(value) is int and minimum <= value <= MAX_WHOLE:  # the common case, fast
+        return value
     if isinstance(value, bool):
         raise BadArgument(argument, f"expected a whole number, got {value!r}")
     if isinstance(value, str):
@@ -64,6 +74,8 @@ def whole(value: Any, argument: str, *, minimum: int = 1) -> int:
 
 def threshold(value: Any, argument: str = "threshold") -> float:
     """A daily-return threshold as a fraction strictly between -1 and 1 (0.01 = 1%)."""
+    if type(value) is float and -1.0 < value < 1.0:  # the common case, fast (NaN fails)
+        return value
     if isinstance(value, bool):
         raise BadArgument(argument, f"expected a fraction such as 0.01, got {value!r}")
     if isinstance(value, str):
