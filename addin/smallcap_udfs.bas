@@ -27,13 +27,13 @@ failed:
     DATA_STATUS = Err.Description
 End Function
 
-Function FORWARD_RETURNS(Optional horizon, Optional length, Optional threshold, Optional small, Optional large, Optional since)
+Function FORWARD_RETURNS(Optional horizon, Optional length, Optional threshold, Optional small, Optional large, Optional since, Optional as_of)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        FORWARD_RETURNS = XLPy.CallUDF("smallcap.udfs", "FORWARD_RETURNS", Array(horizon, length, threshold, small, large, since), ActiveWorkbook, Application.Caller)
+        FORWARD_RETURNS = XLPy.CallUDF("smallcap.udfs", "FORWARD_RETURNS", Array(horizon, length, threshold, small, large, since, as_of), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        FORWARD_RETURNS = XLPy.CallUDF("smallcap.udfs", "FORWARD_RETURNS", Array(horizon, length, threshold, small, large, since))
+        FORWARD_RETURNS = XLPy.CallUDF("smallcap.udfs", "FORWARD_RETURNS", Array(horizon, length, threshold, small, large, since, as_of))
         Exit Function
     #End If
 failed:
@@ -92,6 +92,19 @@ failed:
     RATE_BETA = Err.Description
 End Function
 
+Function RETURN_PERCENTILE(Optional ticker, Optional window, Optional as_of, Optional since)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        RETURN_PERCENTILE = XLPy.CallUDF("smallcap.udfs", "RETURN_PERCENTILE", Array(ticker, window, as_of, since), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        RETURN_PERCENTILE = XLPy.CallUDF("smallcap.udfs", "RETURN_PERCENTILE", Array(ticker, window, as_of, since))
+        Exit Function
+    #End If
+failed:
+    RETURN_PERCENTILE = Err.Description
+End Function
+
 Function ROTATION_RATIO(Optional window, Optional small, Optional large, Optional as_of)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -142,6 +155,19 @@ Function RUT_STREAK(Optional threshold, Optional ticker, Optional as_of)
     #End If
 failed:
     RUT_STREAK = Err.Description
+End Function
+
+Function SPREAD_PERCENTILE(Optional window, Optional small, Optional large, Optional as_of, Optional since)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        SPREAD_PERCENTILE = XLPy.CallUDF("smallcap.udfs", "SPREAD_PERCENTILE", Array(window, small, large, as_of, since), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        SPREAD_PERCENTILE = XLPy.CallUDF("smallcap.udfs", "SPREAD_PERCENTILE", Array(window, small, large, as_of, since))
+        Exit Function
+    #End If
+failed:
+    SPREAD_PERCENTILE = Err.Description
 End Function
 
 Function STREAK_COUNT(Optional length, Optional threshold, Optional ticker, Optional since, Optional as_of)

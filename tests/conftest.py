@@ -76,3 +76,38 @@ def rut(reference_store):
 def gspc(reference_store):
     """^GSPC as a History."""
     return reference_store.history("^GSPC")
+
+
+@pytest.fixture(scope="module")
+def reference_as_default(reference_store_path: Path):
+    """The reference store as the process's default store (as the UDF server sees it)
+    for one test module; use it with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    from smallcap import api
+
+    store = api.use_store(reference_store_path)
+    yield store
+    api.use_store(None)
+
+
+@pytest.fixture(scope="module")
+def base_url(reference_store):
+    """``smallcap serve`` on 127.0.0.1 over the reference store, for one test module."""
+    from smallcap import service
+
+    server = service.serve("127.0.0.1", 0, background=True, store=reference_store)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def http_get(url: str) -> tuple[int, dict]:
+    """GET ``url``: (status, JSON body), for 4xx answers too."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

@@ -18,11 +18,7 @@ from smallcap.store import Store
 NOTE = dt.datetime(2024, 7, 16)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def reference(reference_store_path):
-    store = api.use_store(reference_store_path)
-    yield store
-    api.use_store(None)
+pytestmark = pytest.mark.usefixtures("reference_as_default")
 
 
 def test_a_column_of_tickers_with_a_row_of_windows_spills_the_grid():
@@ -189,3 +185,10 @@ def test_catalogue_lift_reports_the_broadcast_labels():
     assert lifted.values.shape == (2, 3)
     assert lifted.labels == (["^RUT", "IWM"], ["1M", "3M", "6M"])
     assert lifted.names == ("ticker", "window")
+
+
+def test_a_timestamp_is_one_value_not_a_range(reference_store):
+    day = pd.Timestamp("2024-07-16")
+    assert smallcap.price("^RUT", day, store=reference_store) == smallcap.price(
+        "^RUT", "2024-07-16", store=reference_store)
+    assert udfs.PRICE("^RUT", day) == udfs.PRICE("^RUT", NOTE)

@@ -6,13 +6,11 @@ everywhere."""
 from __future__ import annotations
 
 import inspect
-import json
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import http_get
 
 import smallcap
 from smallcap import addin, api, catalogue, cli, service, udfs
@@ -22,11 +20,7 @@ FUNCTIONS = list(catalogue.functions())
 EXCEL = catalogue.excel_names()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def reference(reference_store_path):
-    store = api.use_store(reference_store_path)
-    yield store
-    api.use_store(None)
+pytestmark = pytest.mark.usefixtures("reference_as_default")
 
 
 # -- drift: every adapter lists exactly the catalogue ----------------------------------------
@@ -92,6 +86,12 @@ def test_readme_function_reference_is_the_catalogue():
         assert re.search(rf"`{name}\b", section), name
 
 
+def test_readme_names_every_exception():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in smallcap._ERRORS:
+        assert f"`{name}`" in readme, name
+
+
 def test_a_heading_changes_when_the_declaration_does():
     fn = catalogue.find("window_return")
     other = catalogue.Function(fn.name, fn.excel, fn.arguments[:2], fn.result, fn.summary,
@@ -121,35 +121,19 @@ def test_cli_refuses_trailing_junk_in_one_line(capsys):
     assert err.count("\n") == 1 and "date: '2024-07-16junk' is not a date" in err
 
 
-@pytest.fixture(scope="module")
-def base_url(reference_store):
-    server = service.serve("127.0.0.1", 0, background=True, store=reference_store)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def get(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def test_http_takes_excel_names_serial_dates_and_percent(base_url):
     expected = smallcap.price("^RUT", "2024-07-16")
     for path in ("/CLOSE_PRICE?ticker=%5ERUT&date=2024-07-16",
                  f"/close_price?ticker=%5ERUT&date={NOTE_SERIAL}",
                  f"/price?ticker=%5ERUT&date={NOTE_SERIAL}"):
-        status, body = get(base_url + path)
+        status, body = http_get(base_url + path)
         assert status == 200 and body["value"] == pytest.approx(expected), path
-    status, body = get(f"{base_url}/RUT_STREAK?threshold=1%25&as_of={NOTE_SERIAL}")
+    status, body = http_get(f"{base_url}/RUT_STREAK?threshold=1%25&as_of={NOTE_SERIAL}")
     assert (status, body) == (200, {"value": 5})
 
 
 def test_http_function_list_is_the_catalogue(base_url):
-    status, body = get(f"{base_url}/functions")
+    status, body = http_get(f"{base_url}/functions")
     assert status == 200 and list(body) == [fn.name for fn in FUNCTIONS]
     for fn in FUNCTIONS:
         entry = body[fn.name]
@@ -164,7 +148,7 @@ def test_the_same_bad_date_reads_the_same_everywhere(base_url, capsys, value):
         smallcap.price("^RUT", value)
     message = caught.value.message
     assert udfs.PRICE("^RUT", value) == caught.value.cell_text()
-    status, body = get(f"{base_url}/price?ticker=%5ERUT&date={value}")
+    status, body = http_get(f"{base_url}/price?ticker=%5ERUT&date={value}")
     assert status == 400 and body["error"]["message"] == message
     assert cli.main(["call", "price", "^RUT", value]) == 2
     assert capsys.readouterr().err == f"smallcap: {message}\n"

@@ -177,14 +177,17 @@ def test_an_old_store_file_reads_and_is_upgraded(tmp_path: Path) -> None:
     assert store.version() == 7
     assert store.history("^RUT").close.tolist() == [1.0, 2.0]
     assert store.history("^GSPC").close.tolist() == [10.0, 11.0]
-    conn = sqlite3.connect(path)
-    assert sorted(conn.execute("SELECT ticker, version FROM ticker_version").fetchall()) == [
-        ("^GSPC", 7), ("^RUT", 7)]
+    conn = sqlite3.connect(path)  # a read never writes: upgraded on the next write
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ticker_version'").fetchone()
     conn.close()
     rut = store.history("^RUT")
-    store.write("^GSPC", rows("2024-01-03", [12.0]), "t")  # tracked: ^RUT stays
+    store.write("^GSPC", rows("2024-01-03", [12.0]), "t")  # upgraded, then tracked: ^RUT stays
     assert store.history("^RUT") is rut
     assert store.history("^GSPC").close.tolist() == [10.0, 11.0, 12.0]
+    conn = sqlite3.connect(path)
+    assert sorted(conn.execute("SELECT ticker, version FROM ticker_version").fetchall()) == [
+        ("^GSPC", 8), ("^RUT", 7)]
+    conn.close()
     store.close()
 
 

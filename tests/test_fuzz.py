@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smallcap
-from smallcap import api, catalogue, cli, service, udfs
+from smallcap import catalogue, cli, udfs
 
 FUNCTIONS = list(catalogue.functions())
 TRIED = {"python": 0, "excel": 0, "cli": 0, "http": 0}
@@ -36,6 +36,7 @@ SPECIAL = [
     1e-300, 1e308, math.inf, -math.inf, math.nan, -0.0, 45489.0, 2958466.0, True, False,
     dt.datetime(2024, 7, 16), dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31),
     dt.date(1899, 12, 30), dt.date(2100, 1, 1), pd.NaT, np.datetime64("NaT"),
+    pd.Timestamp("2024-07-16"), np.datetime64("2024-07-16"),
     np.float64(math.inf), np.int64(-5), -2146826246,
 ]
 HOSTILE = st.one_of(
@@ -50,11 +51,7 @@ FUZZ = settings(max_examples=250, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def reference(reference_store_path):
-    store = api.use_store(reference_store_path)
-    yield store
-    api.use_store(None)
+pytestmark = pytest.mark.usefixtures("reference_as_default")
 
 
 def finite_value(value) -> bool:
@@ -148,14 +145,6 @@ def test_cli(call, spelling):
     else:
         assert code == 2, (code, err.getvalue())
         assert err.getvalue().count("\n") == 1 and err.getvalue().startswith("smallcap: ")
-
-
-@pytest.fixture(scope="module")
-def base_url(reference_store):
-    server = service.serve("127.0.0.1", 0, background=True, store=reference_store)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 @FUZZ

@@ -1,4 +1,5 @@
-"""The SQLite store: WAL, one transaction per write, version stamp across processes."""
+"""The SQLite store: WAL, one transaction per write, version stamp across processes.
+(Reads that never write and store faults: tests/test_store_readonly.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from smallcap.errors import NoData, SourceError
-from smallcap.store import Store
+from smallcap.store import SCHEMA_VERSION, Store
 
 
 def rows(start: str, values: list[float]) -> pd.DataFrame:
@@ -25,7 +26,21 @@ def test_wal_mode_and_schema(empty_store: Store) -> None:
     conn = sqlite3.connect(empty_store.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"prices", "refresh_log", "meta"} <= tables
+    assert {"prices", "refresh_log", "meta", "ticker_version"} <= tables
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
+        str(SCHEMA_VERSION),)
+    conn.close()
+
+
+def test_reads_open_read_only_and_never_wait_on_a_writer(empty_store: Store) -> None:
+    empty_store.write("^RUT", rows("2024-01-01", [1.0, 2.0]), "test")
+    empty_store.history("^RUT")
+    reader = empty_store._conn
+    assert reader is not None and reader is not empty_store._writer_conn
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.execute("INSERT INTO meta(key, value) VALUES ('x', 'y')")
+    (timeout,) = reader.execute("PRAGMA busy_timeout").fetchone()
+    assert timeout <= 1000  # ms: a read never sits out another process's 30 s write
 
 
 def test_write_adds_revises_and_logs(empty_store: Store) -> None:
@@ -130,5 +145,10 @@ def test_unopenable_store_is_a_store_error(tmp_path: Path) -> None:
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    store = Store(blocker / "sub" / "s.sqlite")
     with pytest.raises(StoreError, match="cannot open the store"):
-        Store(blocker / "sub" / "s.sqlite").version()
+        store.version()
+    with pytest.raises(StoreError, match="cannot open the store"):
+        store.write("^RUT", rows("2024-01-01", [1.0]), "t")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        store.log_failure("^RUT", "t", "offline")

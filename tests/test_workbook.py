@@ -132,20 +132,35 @@ def expected_story(reference_store) -> dict[str, tuple[Any, Any]]:
 
 
 def story_answers(s, note: str) -> dict[str, tuple[Any, Any]]:
-    """The API's answer to each Story question for ``note`` and for the latest day."""
+    """The API's answer to each Story question for ``note`` and for the latest day: the
+    forward figures as known on each day; "what followed" is about the note day's signal."""
     latest = api.data_status("^RUT", store=s)["last_date"].iloc[0]
-    fr = api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s)
-    summary = fr.set_index(fr["signal"].astype(str))
 
     def both(func):
         return func(note), func(latest)
 
+    def forward(day):
+        return api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", day, store=s)
+
+    def summary(row, column):
+        def get(day):
+            table = forward(day)
+            return table.set_index(table["signal"].astype(str)).loc[row, column]
+        return get
+
+    def complete(day):
+        table = forward(day)
+        return table[[isinstance(v, dt.date) for v in table["signal"]]].dropna()
+
     def last_signal(day):
         return api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", day, store=s)["signal"].iloc[-1]
 
-    def after(day, column):
-        signal = last_signal(day)
-        return fr.loc[fr["signal"] == signal, column].iloc[0]
+    def followed(column):
+        def get(day):
+            table = forward(day)
+            found = table.loc[table["signal"] == last_signal(note), column]
+            return "pending" if not len(found) or math.isnan(found.iloc[0]) else found.iloc[0]
+        return get
 
     return {
         "As of": (dt.date.fromisoformat(note), latest),
@@ -161,12 +176,23 @@ def story_answers(s, note: str) -> dict[str, tuple[Any, Any]]:
         "One-month spread": both(lambda d: api.rotation_spread("1M", "^RUT", "^GSPC", d,
                                                                store=s)),
         "One-month ratio": both(lambda d: api.rotation_ratio("1M", "^RUT", "^GSPC", d, store=s)),
+        "How rare: share of one-month spreads": both(
+            lambda d: api.spread_percentile("1M", "^RUT", "^GSPC", d, "1979-01-01", store=s)),
+        "How rare: share of ^RUT one-month returns": both(
+            lambda d: api.return_percentile("^RUT", "1M", d, "1979-01-01", store=s)),
         "Last five-day streak signal": both(last_signal),
-        "^RUT return over the 50 trading days": both(lambda d: after(d, "small_return")),
-        "^GSPC return over the same 50": both(lambda d: after(d, "large_return")),
-        "Median ^RUT 50-day": both(lambda d: summary.loc["median", "small_return"]),
-        "Share of streaks followed": both(lambda d: summary.loc["share positive",
-                                                                "small_return"]),
+        "Streaks whose 50 trading days": both(lambda d: len(complete(d))),
+        "Their median ^RUT peak": both(summary("median", "peak_gain")),
+        "Their best ^RUT peak": both(lambda d: complete(d)["peak_gain"].max()),
+        "How many of them peaked 40%": both(lambda d: int((complete(d)["peak_gain"] >= 0.4)
+                                                          .sum())),
+        "Their median ^RUT return on day 50": both(summary("median", "small_return")),
+        "Share of them with a ^RUT gain": both(summary("share positive", "small_return")),
+        "After the note-day column's signal": both(followed("small_return")),
+        "^GSPC return over the same 50": both(followed("large_return")),
+        "^RUT peak within those 50 days": both(followed("peak_gain")),
+        "Trading day of that peak": both(followed("peak_day")),
+        "Worst ^RUT drawdown": both(followed("drawdown")),
         "Rate beta": both(lambda d: api.rate_beta(252, "^RUT", "^TNX", d, store=s)),
     }
 
@@ -363,10 +389,11 @@ def test_every_formula_cell_has_a_cached_value(built, cells, cached):
     assert len(anchors) == built.formula_count
     missing = [k for k in anchors if cached[k] is None]
     assert not missing, f"formulas without a cached value: {missing[:10]}"
-    # Blank cells inside a spill are only the open-horizon NaNs of FORWARD_RETURNS.
+    # Blank cells inside a spill are only FORWARD_RETURNS' pending episodes and its
+    # "share positive" of the peak day and the drawdown (which says nothing).
     blanks = {k for k in cells if cached[k] is None}
     assert all(k[0] in ("Explore", "Charts") for k in blanks)
-    assert len(blanks) <= 6
+    assert len(blanks) <= 8
 
 
 def test_no_broken_references_or_error_cells(built, cells, cached):
@@ -384,18 +411,31 @@ def test_story_cached_values_are_the_api_answers(built, cached, expected_story):
             assert same(got, want), f"Story {column}{row} ({prefix}): {got!r} != {want!r}"
 
 
+def formula_text(value: Any) -> str | None:
+    """A cell's formula as written (an array formula's text), without Excel's prefixes
+    of newer functions; None for a value."""
+    text = value.text if isinstance(value, ArrayFormula) else value
+    if not (isinstance(text, str) and text.startswith("=")):
+        return None
+    return text.replace("_xlfn._xlws.", "").replace("_xlfn.", "")
+
+
 def test_story_latest_column_is_the_same_formula(built):
+    """Column F asks what column E asks, of F5; rows about what followed the note-day
+    signal read column E's signal ($E$..) in both."""
     sheet = load(built.path)["Story"]
-    checked = 0
+    checked = pending = 0
     for row in range(6, sheet.max_row + 1):
-        note, latest = sheet.cell(row, 5).value, sheet.cell(row, 6).value
-        if not (isinstance(note, str) and note.startswith("=")):
+        note = formula_text(sheet.cell(row, 5).value)
+        latest = formula_text(sheet.cell(row, 6).value)
+        if note is None:
             continue
-        assert latest == re.sub(r"(?<![A-Z])E(\$?\d+)", r"F\1", note), row
+        assert latest == re.sub(r"(?<![A-Z$])E(\$?\d+)", r"F\1", note), row
         assert "E$5" in note or "E1" in note or "VLOOKUP(\"" in note, row  # asks about E5
         assert sheet.cell(row, 4).value == note  # the formula is shown beside its value
+        pending += "$E$" in note
         checked += 1
-    assert checked == 15
+    assert checked == len(workbook.story.questions()) and pending == 5
 
 
 def test_data_sheet_is_data_table(built, reference_store):
@@ -432,7 +472,7 @@ def test_headless_evaluation_matches_cache_and_api(built, cells, cached, evaluat
     tables = {
         "A16": api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", None, store=s),
         "G16": api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s),
-        "L16": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None, store=s),
+        "O16": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None, store=s),
     }
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 

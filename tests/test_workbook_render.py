@@ -43,6 +43,22 @@ def pdf(libreoffice, reference_store, tmp_path_factory) -> Path:
     return workbook.render_pdf(built.path, folder / "pdf")
 
 
+def cached_formulas(pdf: Path) -> list[workbook.FormulaCell]:
+    """The array formulas (written as dynamic arrays) of the workbook ``pdf`` was made from."""
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    book = openpyxl.load_workbook(pdf.parent.parent / "smallcap.xlsx")
+    found = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, ArrayFormula) and cell.value.ref == cell.coordinate:
+                    found.append(workbook.FormulaCell(sheet.title, cell.row, cell.column,
+                                                      cell.value.text))
+    return found
+
+
 def test_conversion_succeeds_with_every_sheet_title(pdf):
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     pages = workbook.pdf_pages(pdf)
@@ -64,8 +80,12 @@ def test_libreoffice_shows_the_cached_story_numbers(pdf, reference_store):
     ratio = api.rotation_ratio("1M", "^RUT", "^GSPC", "2024-07-16", store=s)
     for shown in (f"{day:.2%}", f"{month:.2%}", since.isoformat(), f"{ratio:.2f}x"):
         assert shown in story, f"{shown} not on the Story page"
-    # No cell shows #NAME? (only the How to use note mentions it) nor LibreOffice's Err:
-    assert story.count("#NAME?") == workbook.HOW_TO_USE.count("#NAME?")
+    # LibreOffice recomputes array formulas on load, and has no smallcap functions: only
+    # the Story's array formulas (the best peak and how many reached 40%, one per column)
+    # show #NAME? there; every other cell shows its number. The How to use note mentions it.
+    arrays = [c for c in cached_formulas(pdf) if c.sheet == "Story"]
+    assert len(arrays) == 4
+    assert story.count("#NAME?") == workbook.HOW_TO_USE.count("#NAME?") + len(arrays)
     assert "Err:" not in story
 
 
@@ -83,6 +103,17 @@ def test_pictures_render_from_the_static_copy(libreoffice, reference_store, tmp_
                                  ("IWM", "QQQ", "YTD")):
         spread = api.rotation_spread(window, small, large, store=reference_store)
         assert f"{spread:.2%}" in explore, (small, large, window)
+    # Values and units apart: every unit is printed after a gap, never glued to a number
+    # ("2,620.99index points").
+    story = workbook.pdf_pages(pdf)[pages["Story"] - 1]
+    units = sorted({q.unit for q in workbook.story.questions()}, key=len, reverse=True)
+    seen = set()
+    for line in story.splitlines():
+        unit = next((u for u in units if line.rstrip().endswith(u)), None)
+        if unit is not None:
+            assert line.rstrip()[: -len(unit)].endswith("  "), line
+            seen.add(unit)
+    assert seen == set(units)
     png = workbook.render_png(pdf, pages["Charts"], tmp_path / "charts.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 

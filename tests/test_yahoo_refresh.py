@@ -7,6 +7,8 @@ import json
 import logging
 import re
 import socket
+import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -301,3 +303,145 @@ def test_a_week_without_bars_is_no_new_rows_not_a_fault(yahoo: YahooServer, fill
     assert result.ok and result.added == 0 and result.message == "no new rows"
     assert snapshot(filled, "^RUT") == before
     assert result.last_date == pd.Timestamp(CUT).date()
+
+
+# -- plausibility: a refused refresh keeps the ticker's rows byte-identical -------------------------
+
+
+def prices(store: Store) -> list[tuple]:
+    """Every stored row, exactly as SQLite holds it."""
+    conn = sqlite3.connect(store.path)
+    try:
+        return conn.execute("SELECT * FROM prices ORDER BY ticker, date").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("factor", [0.0, -1.0, 1e-9, 0.4, 1.6])
+def test_an_adjustment_factor_outside_the_band_keeps_every_stored_row(
+    factor: float, yahoo: YahooServer, filled: Store
+) -> None:
+    before = prices(filled)
+    yahoo.adj_factor["IWM"] = factor  # Yahoo's adjusted close now implies this factor
+    report = refresh(["IWM"], store=filled)
+    [iwm] = report.results
+    assert not iwm.ok and iwm.kind == "implausible" and iwm.added == 0
+    assert iwm.message == (
+        f"the adjusted close of 2026-01-23 implies rescaling the stored adjusted closes by a "
+        f"factor of {factor:.6g}, outside 0.5 to 1.5; nothing stored")
+    assert prices(filled) == before
+    assert "failed: IWM" in report.summary()
+    logged = filled.refresh_log()
+    assert logged["message"].iloc[0] == iwm.message and logged["ok"].iloc[0] == 0
+    assert smallcap.price("IWM", "2024-07-16", store=filled) == pytest.approx(
+        float(csv_rows("IWM").set_index("date").loc["2024-07-16", "close"]))
+
+
+@pytest.mark.parametrize("day,value,match", [
+    ("2026-01-29", -1.0, r"1 row\(s\) have no valid close \(first 2026-01-29: close -1, "
+                         r"adjusted close -1\); a close must be a number > 0; nothing stored"),
+    ("2026-01-29", 0.0, r"first 2026-01-29: close 0, adjusted close 0"),
+    ("2026-02-20", 0.0, r"first 2026-02-20: close 0"),  # a new day
+    ("2026-01-29", 1000.0, r"would move 1 stored close\(s\) by more than 20%, first 2026-01-29: "
+                           r"2654.78 -> 1000 \(-62.3%\); nothing stored; the stored rows are "
+                           r"kept \(to take Yahoo's: smallcap load-csv \^RUT FILE --replace\)"),
+], ids=["close -1", "close 0", "close 0 on a new day", "close 1000"])
+def test_an_implausible_yahoo_close_keeps_every_stored_row(
+    day: str, value: float, match: str, yahoo: YahooServer, filled: Store
+) -> None:
+    before = prices(filled)
+    yahoo.closes[("^RUT", day)] = value
+    report = refresh(["^RUT", "IWM"], store=filled)
+    rut, iwm = report.results
+    assert not rut.ok and rut.kind == "implausible", rut.message
+    assert re.search(match, rut.message) and "\n" not in rut.message, rut.message
+    assert [r for r in prices(filled) if r[0] == "^RUT"] == [r for r in before if r[0] == "^RUT"]
+    assert iwm.ok and iwm.added > 0  # the other ticker goes on
+
+
+def test_more_than_five_revised_closes_are_refused_five_are_taken(
+    yahoo: YahooServer, filled: Store
+) -> None:
+    overlap = ["2026-01-23", "2026-01-26", "2026-01-27", "2026-01-28", "2026-01-29",
+               "2026-01-30"]  # every stored day a refresh asks for again
+    before = prices(filled)
+    for day in overlap:
+        yahoo.revisions[("^RUT", day)] = 1.01
+    [rut] = refresh(["^RUT"], store=filled).results
+    assert not rut.ok and rut.kind == "implausible"
+    assert rut.message.startswith("would revise 6 stored close(s) by more than 0.1% (at most 5 "
+                                  "may be), first 2026-01-23: 2669.16 -> 2695.85 (+1.0%)")
+    assert prices(filled) == before
+    del yahoo.revisions[("^RUT", overlap[0])]
+    report = refresh(["^RUT"], store=filled)
+    [rut] = report.results
+    assert rut.ok and rut.revised == 5 and len(rut.revisions) == 5
+    assert "5 close(s) revised; 5 beyond 0.1% (e.g. 2026-01-26 2659.67 -> 2686.27)" \
+        in rut.message
+    assert report.revision_lines() == [
+        "^RUT: 5 close(s) revised beyond 0.1%, first 2026-01-26: 2659.67 -> 2686.27 (+1.0%)"]
+
+
+def test_an_answer_over_the_size_cap_is_refused(
+    yahoo: YahooServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.write("IWM", csv_rows("IWM", CUT), "csv")
+    before = prices(store)
+    monkeypatch.setenv("SMALLCAP_MAX_YAHOO_BYTES", "100000")  # the whole ^RUT history is ~1 MB
+    report = refresh(["^RUT", "IWM"], store=store)
+    rut, iwm = report.results
+    assert not rut.ok and rut.kind == "payload" and rut.attempts == 1
+    assert rut.message == (f"the Yahoo server at {yahoo.url} sent an answer larger than "
+                           "SMALLCAP_MAX_YAHOO_BYTES (100,000 bytes); nothing stored")
+    assert len(yahoo.chart_requests("^RUT")) == 1
+    assert iwm.ok and iwm.added > 0  # a small incremental answer passes
+    assert [r for r in prices(store) if r[0] == "^RUT"] == []
+    assert len(prices(store)) == len(before) + iwm.added
+
+
+def test_an_endless_answer_stops_at_the_size_cap(
+    yahoo: YahooServer, filled: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMALLCAP_MAX_YAHOO_BYTES", str(2**20))
+    monkeypatch.setenv("SMALLCAP_YAHOO_TIMEOUT", "30")  # the cap stops it, not a timeout
+    before = prices(filled)
+    yahoo.set_fault("^RUT", "endless")
+    began = time.perf_counter()
+    [rut] = refresh(["^RUT"], store=filled).results
+    assert time.perf_counter() - began < 10
+    assert not rut.ok and "larger than SMALLCAP_MAX_YAHOO_BYTES (1,048,576 bytes)" in rut.message
+    assert prices(filled) == before
+
+
+def test_credentials_in_the_yahoo_url_are_never_shown(
+    yahoo: YahooServer, filled: Store, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "s3cr3t-pa55"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    messages = []
+    with caplog.at_level(logging.DEBUG):
+        monkeypatch.setenv("SMALLCAP_YAHOO_URL", f"http://user:{secret}@127.0.0.1:{port}")
+        [offline] = refresh(["^RUT"], store=filled).results
+        assert offline.message == (f"cannot connect to the Yahoo server at "
+                                   f"http://***@127.0.0.1:{port} (no network, or the server is "
+                                   "down)")
+        authed = yahoo.url.replace("http://", f"http://user:{secret}@")
+        monkeypatch.setenv("SMALLCAP_YAHOO_URL", authed)
+        yahoo.set_fault("^RUT", "500")
+        [failed] = refresh(["^RUT"], store=filled).results
+        assert failed.message.startswith(f"the Yahoo server at http://***@127.0.0.1:{yahoo.port} "
+                                         "failed with HTTP 500")
+        yahoo.set_fault("^RUT", None)
+        assert refresh(["^RUT"], store=filled).ok  # the credentials are still used
+        monkeypatch.setenv("SMALLCAP_YAHOO_URL", f"ftp://user:{secret}@example.com")
+        with pytest.raises(smallcap.BadArgument) as caught:
+            refresh(["^RUT"], store=filled)
+        messages.append(caught.value.message)
+    messages += [offline.message, failed.message, caplog.text]
+    messages += filled.refresh_log()["message"].tolist()
+    assert "ftp://***@example.com" in messages[0]
+    assert not [m for m in messages if secret in m]

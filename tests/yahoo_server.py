@@ -12,9 +12,21 @@ Endpoints (plain http on 127.0.0.1, any port):
 
 Fault scenarios are set per symbol with :meth:`YahooServer.set_fault` (``"*"`` for
 every symbol): ``"429"``, ``"500"``, ``"503"``, ``"timeout"``, ``"truncated"``,
-``"malformed"``, ``"nan"``, ``"duplicate"``, optionally only for the first ``count``
-chart requests. Every request is logged (path, query, status, body bytes) so tests can
+``"malformed"``, ``"nan"``, ``"duplicate"``, ``"endless"`` (a chunked body that never
+ends), optionally only for the first ``count`` chart requests. ``closes[(symbol, day)]``
+serves one day's close and adjusted close as given (0, -1, 1000 ...); ``adj_factor`` and
+``revisions`` scale them. Every request is logged (path, query, status, body bytes) so tests can
 count what a refresh asked for.
+
+Splits: ``splits[symbol]`` lists :class:`SplitEvent` s. The CSV is read as the history of a
+share that never split; a split on day D (once D is on or before the last day served, the
+server's "now") divides every price from D on by its ratio (numerator / denominator: the
+prices really traded after it) and, as Yahoo does, every price before D too (the history
+split-adjusted), so the series served has no step; volumes are multiplied by the ratio. The
+event is reported under ``events.splits`` when its day is inside the requested period, as
+Yahoo does. ``reported=False`` serves the adjusted history without the event (a rescale
+nothing explains); ``adjusted=False`` reports the event but leaves the closes before D as
+they were (Yahoo late to adjust: a step on D).
 
 Run ``python tests/yahoo_server.py --port 8765`` to serve by hand.
 """
@@ -50,7 +62,9 @@ _META = {
     "QQQ": ("ETF", "NMS", "NasdaqGS"),
 }
 
-FAULTS = ("429", "500", "503", "timeout", "truncated", "malformed", "nan", "duplicate")
+FAULTS = ("429", "500", "503", "timeout", "truncated", "malformed", "nan", "duplicate",
+          "endless")
+ENDLESS_CHUNK = b" " * 65536
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,28 @@ class Logged:
     def symbol(self) -> str | None:
         prefix = "/v8/finance/chart/"
         return unquote(self.path[len(prefix):]) if self.path.startswith(prefix) else None
+
+
+@dataclass(frozen=True)
+class SplitEvent:
+    """A split the server applies (see the module): on ``day`` (ISO) each share became
+    ``numerator / denominator`` shares."""
+
+    day: str
+    numerator: float
+    denominator: float
+    reported: bool = True  # listed under events.splits
+    adjusted: bool = True  # prices before the day divided by the ratio too
+
+    @property
+    def ratio(self) -> float:
+        return self.numerator / self.denominator
+
+    def stamp(self) -> int:
+        """Epoch seconds of the day's 09:30 open, exchange time (how Yahoo stamps it)."""
+        local = pd.Timestamp(self.day).tz_localize(EXCHANGE_TZ) + pd.Timedelta(hours=9,
+                                                                                 minutes=30)
+        return int(local.tz_convert("UTC").timestamp())
 
 
 @dataclass
@@ -118,6 +154,8 @@ class YahooServer:
         self.cutoff: dict[str, np.datetime64] = {}  # symbol -> last date served
         self.revisions: dict[tuple[str, str], float] = {}  # (symbol, ISO date) -> close factor
         self.adj_factor: dict[str, float] = {}  # symbol -> adjclose = close * factor
+        self.closes: dict[tuple[str, str], float] = {}  # (symbol, ISO date) -> close served
+        self.splits: dict[str, list[SplitEvent]] = {}  # symbol -> splits (see the module)
         self.timeout_seconds = 5.0
         self._series: dict[str, Series | None] = {}
         self._lock = threading.Lock()
@@ -138,7 +176,7 @@ class YahooServer:
             yahoo = server
 
         self._stop.clear()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", self.port), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -180,6 +218,8 @@ class YahooServer:
             self.cutoff.clear()
             self.revisions.clear()
             self.adj_factor.clear()
+            self.closes.clear()
+            self.splits.clear()
             self.log.clear()
 
     def chart_requests(self, symbol: str | None = None) -> list[Logged]:
@@ -222,11 +262,23 @@ class YahooServer:
         if symbol in self.cutoff:
             keep &= dates <= self.cutoff[symbol]
         last_index = int(np.flatnonzero(keep)[-1])
+        splits = [e for e in self.splits.get(symbol, [])
+                  if np.datetime64(e.day) <= dates[last_index]]  # happened by "now"
+        for event in splits:
+            moved = dates >= np.datetime64(event.day)
+            if event.adjusted:
+                moved[:] = True
+            for name in ("open", "high", "low", "close", "adjclose"):
+                cols[name][moved] /= event.ratio
+            cols["volume"][moved] *= event.ratio
+        low, high = -2**62, 2**62
         if "period1" in query or "period2" in query:
             if query.get("period1"):
-                keep &= stamps >= int(float(query["period1"]))
+                low = int(float(query["period1"]))
+                keep &= stamps >= low
             if query.get("period2"):
-                keep &= stamps < int(float(query["period2"]))
+                high = int(float(query["period2"]))
+                keep &= stamps < high
         else:
             rng = query.get("range", "1mo")
             days = {"1d": 1, "5d": 5, "1mo": 21, "3mo": 63, "6mo": 126, "1y": 252,
@@ -242,6 +294,10 @@ class YahooServer:
                 for i in hit:
                     for name in ("open", "high", "low", "close", "adjclose"):
                         cols[name][i] *= factor
+        for (sym, day), value in self.closes.items():
+            if sym == symbol:
+                for i in np.flatnonzero(dates == np.datetime64(day)):
+                    cols["close"][i] = cols["adjclose"][i] = value
         ts = stamps[idx].tolist()
         picked = {k: v[idx] for k, v in cols.items()}
         if fault == "nan" and len(ts):
@@ -292,10 +348,25 @@ class YahooServer:
                 "adjclose": [{"adjclose": _nulls(picked["adjclose"])}],
             },
         }
+        if ts:
+            low, high = max(low, ts[0]), min(high, ts[-1] + 1)
+        reported = {str(e.stamp()): {"date": e.stamp(), "numerator": e.numerator,
+                                     "denominator": e.denominator,
+                                     "splitRatio": f"{e.numerator:g}:{e.denominator:g}"}
+                    for e in splits if e.reported and low <= e.stamp() < high}
+        if reported:
+            result["events"] = {"splits": reported}
         if not ts:
             del result["timestamp"]
             result["indicators"] = {"quote": [{}], "adjclose": [{}]}
         return {"chart": {"result": [result], "error": None}}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (e.g. curl stopping at its size cap) is not worth a traceback."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -321,6 +392,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _endless(self) -> None:
+        """200 with a chunked JSON-looking body that never ends, until the client hangs up
+        (or the server stops)."""
+        split = urlsplit(self.path)
+        with self.yahoo._lock:
+            self.yahoo.log.append(Logged(split.path, {}, 200, 0))
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"1\r\n{\r\n")
+            chunk = b"%x\r\n%s\r\n" % (len(ENDLESS_CHUNK), ENDLESS_CHUNK)
+            while not self.yahoo._stop.is_set():
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -366,6 +456,9 @@ class _Handler(BaseHTTPRequestHandler):
             # the client gave up long ago; answer anyway so the log shows the request
         if fault == "malformed":
             self._send(200, b"<html><body>Will be right back...</body></html>", "text/html")
+            return
+        if fault == "endless":
+            self._endless()
             return
         body = json.dumps(self.yahoo.chart(symbol, query, fault)).encode()
         if fault == "truncated":

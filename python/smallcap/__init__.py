@@ -14,33 +14,12 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from .errors import (
-    BadArgument as BadArgument,
-)
-from .errors import (
-    CsvFormatError as CsvFormatError,
-)
-from .errors import (
-    FetchError as FetchError,
-)
-from .errors import (
-    NoAnswer as NoAnswer,
-)
-from .errors import (
-    NoData as NoData,
-)
-from .errors import (
-    OutOfRange as OutOfRange,
-)
-from .errors import (
-    SmallcapError as SmallcapError,
-)
-from .errors import (
-    SourceError as SourceError,
-)
-from .errors import (
-    StoreError as StoreError,
-)
+from . import errors as _errors
+
+# every exception of smallcap.errors, as smallcap.<Name> (the tree is declared once, there)
+_ERRORS = [name for name, value in vars(_errors).items()
+           if isinstance(value, type) and issubclass(value, _errors.SmallcapError)]
+globals().update({name: getattr(_errors, name) for name in _ERRORS})
 
 __version__ = "0.1.0"
 
@@ -57,17 +36,6 @@ _LAZY = {
     "store": "smallcap.store",
 }
 
-_ERRORS = [
-    "BadArgument",
-    "CsvFormatError",
-    "FetchError",
-    "NoAnswer",
-    "NoData",
-    "OutOfRange",
-    "SmallcapError",
-    "SourceError",
-    "StoreError",
-]
 
 
 def _is_submodule(name: str) -> bool:

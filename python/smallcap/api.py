@@ -9,13 +9,11 @@ keyword-only ``store`` (a Store or a path); by default the store of
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import math
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 
@@ -157,10 +155,28 @@ def highest_since(reader: Reader, ticker=DEFAULT_TICKER, as_of=None) -> dt.date:
 
 @declare("FORWARD_RETURNS", result=catalogue.TABLE)
 def forward_returns(reader: Reader, horizon=50, length=5, threshold=0.01, small=DEFAULT_TICKER,
-                    large=DEFAULT_LARGE, since=DEFAULT_SINCE) -> pd.DataFrame:
-    """Table: returns horizon days after each streak signal, then count/median/mean/share."""
+                    large=DEFAULT_LARGE, since=DEFAULT_SINCE, as_of=None) -> pd.DataFrame:
+    """Table: returns, peak and drawdown horizon days after each streak signal, as known on
+    as_of (pending: blank), then count/median/mean/share positive."""
     return analytics.forward_returns(reader.history(small), reader.history(large), horizon,
-                                     length, threshold, since)
+                                     length, threshold, since, as_of)
+
+
+@declare("SPREAD_PERCENTILE", result=catalogue.FRACTION,
+         help={"since": "first day compared (spreads of days on or after it)"})
+def spread_percentile(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
+                      as_of=None, since=DEFAULT_SINCE) -> float:
+    """Share of days in [since, as_of] whose window spread was at or below as_of's."""
+    return analytics.spread_percentile(reader.history(small), reader.history(large), window,
+                                       as_of, since)
+
+
+@declare("RETURN_PERCENTILE", result=catalogue.FRACTION,
+         help={"since": "first day compared (returns of days on or after it)"})
+def return_percentile(reader: Reader, ticker=DEFAULT_TICKER, window="1M", as_of=None,
+                      since=DEFAULT_SINCE) -> float:
+    """Share of days in [since, as_of] whose window return was at or below as_of's."""
+    return analytics.return_percentile(reader.history(ticker), window, as_of, since)
 
 
 @declare("RATE_BETA", result=catalogue.NUMBER,
@@ -203,13 +219,16 @@ def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
 
 def load_csv(ticker: str, path: str | os.PathLike[str], *, store: StoreLike = None,
              replace: bool = False) -> WriteResult:
-    """Validate a Yahoo-style CSV and write it into the store in one transaction."""
-    from .sources.csv import read_price_csv
+    """Validate a Yahoo-style CSV and write it into the store in one transaction.
 
-    symbol = params.ticker(ticker)
-    parsed = read_price_csv(path)
-    result = _store(store).write(symbol, parsed.rows, f"csv:{Path(path).name}", replace=replace)
-    return dataclasses.replace(result, warnings=parsed.warnings)
+    Implausible data is refused with :class:`~smallcap.errors.ImplausibleData` and nothing
+    is written: a close that is not a number > 0, a day outside 1900-2100, or a file that
+    would revise more than 5 stored closes by more than ``SMALLCAP_REVISION_TOLERANCE``
+    (or any one by more than 20%) unless ``replace`` (see :func:`smallcap.sources.csv.load`).
+    """
+    from .sources.csv import load
+
+    return load(_store(store), params.ticker(ticker), path, replace=replace)
 
 
 def data_table(tickers: tuple[str, ...] | list[str] | None = None, *,

@@ -354,7 +354,10 @@ SCALARS = frozenset({str, float, int, bool, type(None), dt.datetime, dt.date})
 
 
 def _is_array(value: Any) -> bool:
-    return isinstance(value, list | tuple | np.ndarray) or hasattr(value, "to_numpy")
+    """Lists, tuples, numpy arrays and pandas Series/Index/DataFrame (not a Timestamp or
+    NaT, which also have ``to_numpy``)."""
+    return isinstance(value, list | tuple | np.ndarray) or (
+        hasattr(value, "to_numpy") and getattr(value, "ndim", 0) >= 1)
 
 
 def _cells(value: Any) -> list[Any]:

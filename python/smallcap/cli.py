@@ -1,14 +1,22 @@
 """The ``smallcap`` command line: a thin adapter that parses arguments, calls the
 package and prints. Each group of sub-commands lives in ``smallcap.commands.<name>``
-and registers itself with :func:`register`."""
+and registers itself with :func:`register`.
+
+Exit codes (README): 0 done, 1 partly done (some tickers or files failed, each named),
+2 an error (one line on stderr, ``smallcap: ...``), 3 offline (``refresh``: Yahoo Finance
+unreachable), 130 interrupted (Ctrl+C). The global options ``--store PATH`` and ``-v`` go
+before or after the command."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from importlib import import_module
+from typing import NoReturn
 
 from . import settings
 from .errors import SmallcapError
@@ -19,20 +27,27 @@ COMMAND_MODULES = (
     "smallcap.commands.addin",     # addin build / install / uninstall
     "smallcap.commands.workbook",  # workbook build
 )
+EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_OFFLINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+STORE_HELP = "SQLite store to use (default: $SMALLCAP_STORE, else the user's data folder)"
+VERBOSE_HELP = "log what the sources and the store do (to stderr); tracebacks of internal errors"
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error in one line on stderr, exit 2 (argparse's own prints the usage too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: {message} (see {self.prog} -h)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smallcap",
         description="Small-cap rally analytics on a local price store.",
+        epilog="Exit codes: 0 done, 1 partly done, 2 error, 3 offline (refresh), "
+        "130 interrupted. --store and -v go before or after the command.",
     )
-    parser.add_argument(
-        "--store",
-        metavar="PATH",
-        help="SQLite store to use (default: $SMALLCAP_STORE, else the user's data folder)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log what the sources and the store do (to stderr)")
+    parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -42,30 +57,90 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    _global_options_everywhere(parser)
     return parser
+
+
+def _global_options_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--store`` and ``-v`` after every command and sub-command too. They are
+    left unset there unless given (SUPPRESS), so ``smallcap -v report`` keeps its -v."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for command in {id(p): p for p in action.choices.values()}.values():
+            taken = set(command._option_string_actions)
+            if "--store" not in taken:
+                command.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
+                                     help=STORE_HELP)
+            if not {"-v", "--verbose"} & taken:
+                command.add_argument("-v", "--verbose", action="store_true",
+                                     default=argparse.SUPPRESS, help=VERBOSE_HELP)
+            _global_options_everywhere(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``smallcap`` console script; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.verbose:
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # -h (0) or a usage error, already printed (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    verbose = bool(getattr(args, "verbose", False))
+    if verbose:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     else:  # messages reach the user through the command's own output, not stray log lines
-        logging.getLogger("smallcap").addHandler(logging.NullHandler())
+        package_log = logging.getLogger("smallcap")
+        if not any(isinstance(h, logging.NullHandler) for h in package_log.handlers):
+            package_log.addHandler(logging.NullHandler())
     previous = settings.chosen_store()
-    if args.store:  # the store of this command (what smallcap.use_store chooses)
+    if getattr(args, "store", None):  # the store of this command (smallcap.use_store's)
         settings.choose_store(args.store)
     try:
         return int(args.run(args) or 0)
     except SmallcapError as exc:
-        print(f"smallcap: {exc.message}", file=sys.stderr)
-        return 2
+        return _error(exc.message)
     except KeyboardInterrupt:
         print("smallcap: interrupted; the store keeps what it held before", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output left (smallcap status | head -1)
+        _silence_stdout()
+        return EXIT_ERROR
+    except OSError as exc:  # a file or folder the command was pointed at
+        if verbose:
+            traceback.print_exc()
+        return _error(_os_text(exc))
+    except Exception as exc:  # a bug: one line, the traceback only with -v
+        if verbose:
+            traceback.print_exc()
+        text = " ".join(str(exc).split())[:300]
+        return _error(f"internal error: {type(exc).__name__}{': ' if text else ''}{text} "
+                      f"({'see the traceback above' if verbose else 'rerun with -v for details'})")
     finally:
         settings.choose_store(previous)
+
+
+def _error(message: str) -> int:
+    print(f"smallcap: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _os_text(exc: OSError) -> str:
+    """An OSError in one line: what failed on which path."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    paths = [p for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{': '.join(map(str, paths))}: {reason}" if paths else reason
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not complain."""
+    if sys.stdout is not sys.__stdout__:  # not the process's own stdout (tests, embedding)
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

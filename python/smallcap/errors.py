@@ -71,3 +71,22 @@ class CsvFormatError(SourceError, ValueError):
 
 class FetchError(SourceError):
     """Fetching from an online source failed (network, HTTP status, bad payload)."""
+
+
+class ImplausibleData(SourceError, ValueError):
+    """Rows a source would write are not plausible (a close that is not a number > 0, a day
+    outside 1900-2100, a revision of too many or too far moved stored closes, an adjusted-
+    close rescale outside its band); nothing was written. The message names the ticker, the
+    date and the values."""
+
+
+class ImplausibleRow(ImplausibleData, CsvFormatError):
+    """A line of a CSV file holds implausible data; the message names the file and line."""
+
+
+class InputTooLarge(SourceError, ValueError):
+    """A file or an answer is larger than its size cap (the message names the setting)."""
+
+
+class NotARegularFile(CsvFormatError):
+    """A path given as a data file is not a regular file (a folder, a FIFO, a device)."""

@@ -7,7 +7,9 @@ value raises :class:`~smallcap.errors.BadArgument` naming the variable, in one l
 
 Environment settings: ``SMALLCAP_STORE``, ``SMALLCAP_TICKERS``, ``SMALLCAP_YAHOO_URL``,
 ``SMALLCAP_YAHOO_TIMEOUT``, ``SMALLCAP_YAHOO_RETRIES``, ``SMALLCAP_YAHOO_BACKOFF``,
-``SMALLCAP_YAHOO_BACKOFF_MAX``, ``SMALLCAP_YFINANCE_CACHE``, ``SMALLCAP_REVISION_TOLERANCE``.
+``SMALLCAP_YAHOO_BACKOFF_MAX``, ``SMALLCAP_YFINANCE_CACHE``, ``SMALLCAP_REVISION_TOLERANCE``,
+``SMALLCAP_MAX_CSV_BYTES``, ``SMALLCAP_MAX_YAHOO_BYTES``,
+``SMALLCAP_SERVE_WORKERS``, ``SMALLCAP_SERVE_TIMEOUT``.
 The store a process uses is :func:`store_path`: the one :func:`choose_store` picked
 (``smallcap.use_store``, ``smallcap --store``), else ``$SMALLCAP_STORE``, else
 ``smallcap.sqlite`` in the user's data folder.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,6 +59,16 @@ DEFAULT_YAHOO_BACKOFF_MAX = 30.0  # the longest wait between two retries
 YFINANCE_CACHE_ENV = "SMALLCAP_YFINANCE_CACHE"  # default: yfinance's own cache folder
 REVISION_TOLERANCE_ENV = "SMALLCAP_REVISION_TOLERANCE"
 DEFAULT_REVISION_TOLERANCE = 0.001  # relative close change logged as a revision warning
+SERVE_WORKERS_ENV = "SMALLCAP_SERVE_WORKERS"
+DEFAULT_SERVE_WORKERS = 16  # threads answering HTTP requests (smallcap serve)
+MAX_SERVE_WORKERS = 256
+SERVE_TIMEOUT_ENV = "SMALLCAP_SERVE_TIMEOUT"
+DEFAULT_SERVE_TIMEOUT = 10.0  # seconds a client has to send its request (and read the answer)
+MIN_SERVE_TIMEOUT = 0.05
+MAX_CSV_BYTES_ENV = "SMALLCAP_MAX_CSV_BYTES"
+DEFAULT_MAX_CSV_BYTES = 64 * 2**20  # a CSV file larger than this is refused unread
+MAX_YAHOO_BYTES_ENV = "SMALLCAP_MAX_YAHOO_BYTES"
+DEFAULT_MAX_YAHOO_BYTES = 64 * 2**20  # a Yahoo answer larger than this is refused
 
 
 def _env(name: str) -> str:
@@ -78,6 +91,9 @@ def _number(name: str, default: float, *, whole: bool = False) -> float:
 
 
 # -- the store ------------------------------------------------------------------------------
+
+STORE_READ_TIMEOUT = 1.0  # seconds a read waits on a lock (WAL readers normally never wait)
+STORE_WRITE_TIMEOUT = 30.0  # seconds a load or refresh waits for another process's write
 
 _chosen_store: Path | None = None
 
@@ -137,12 +153,42 @@ def revision_tolerance() -> float:
     return _number(REVISION_TOLERANCE_ENV, DEFAULT_REVISION_TOLERANCE)
 
 
+def max_csv_bytes() -> int:
+    """The largest CSV file the loaders read, in bytes (a whole number >= 1)."""
+    return _size(MAX_CSV_BYTES_ENV, DEFAULT_MAX_CSV_BYTES)
+
+
+def max_yahoo_bytes() -> int:
+    """The largest body of one Yahoo answer, in bytes (a whole number >= 1)."""
+    return _size(MAX_YAHOO_BYTES_ENV, DEFAULT_MAX_YAHOO_BYTES)
+
+
+_MAX_SIZE = 2**53  # bytes; beyond it a size is a typo (and no longer a C integer for curl)
+
+
+def _size(name: str, default: int) -> int:
+    value = _number(name, default, whole=True)
+    if not 1 <= value <= _MAX_SIZE:
+        raise BadArgument(name, f"{_env(name)!r} is not a whole number of bytes from 1 to "
+                          f"{_MAX_SIZE} (default {default})")
+    return int(value)
+
+
+_CREDENTIALS = re.compile(r"(?<=://)[^/\s]*@")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the credentials of every URL in it hidden: ``https://user:secret@host``
+    becomes ``https://***@host`` (for error messages and log lines)."""
+    return _CREDENTIALS.sub("***@", text)
+
+
 def yahoo_url() -> str:
     """Base URL of Yahoo's API (a mirror, a recording or a test server when set)."""
     url = _env(YAHOO_URL_ENV).rstrip("/") or DEFAULT_YAHOO_URL
     split = urlsplit(url)
     if split.scheme not in ("http", "https") or not split.netloc:
-        raise BadArgument(YAHOO_URL_ENV, f"{url!r} is not an http(s) URL "
+        raise BadArgument(YAHOO_URL_ENV, f"{redact_url(url)!r} is not an http(s) URL "
                           f"(e.g. {DEFAULT_YAHOO_URL} or http://127.0.0.1:8765)")
     return url
 
@@ -170,6 +216,25 @@ def yahoo_backoff_max() -> float:
 def yfinance_cache() -> str | None:
     """Folder for yfinance's time-zone and cookie caches; None: yfinance's own."""
     return _env(YFINANCE_CACHE_ENV) or None
+
+
+# -- the HTTP server (smallcap serve) ----------------------------------------------------------
+
+
+def serve_workers() -> int:
+    """Threads answering HTTP requests, 1 to :data:`MAX_SERVE_WORKERS`; connections beyond
+    them wait (an idle connection holds no thread)."""
+    value = int(_number(SERVE_WORKERS_ENV, DEFAULT_SERVE_WORKERS, whole=True))
+    if not 1 <= value <= MAX_SERVE_WORKERS:
+        raise BadArgument(SERVE_WORKERS_ENV, f"{value} is not from 1 to {MAX_SERVE_WORKERS} "
+                          f"(default {DEFAULT_SERVE_WORKERS})")
+    return value
+
+
+def serve_timeout() -> float:
+    """Seconds a client has to send its whole request, and to read the answer (at least
+    :data:`MIN_SERVE_TIMEOUT`); then the connection is closed."""
+    return max(_number(SERVE_TIMEOUT_ENV, DEFAULT_SERVE_TIMEOUT), MIN_SERVE_TIMEOUT)
 
 
 # -- the machine ------------------------------------------------------------------------------

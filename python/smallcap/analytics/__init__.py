@@ -3,12 +3,14 @@
 Every function takes closes indexed by date (a pandas Series) or a History, and
 returns fractions, trading-day counts, ``datetime.date`` or DataFrames. One module
 per topic: ``streaks``, ``returns`` (windows and rotation), ``levels``, ``forward``,
-``rates``; ``history`` and ``windows`` hold what they share.
+``rarity`` (how rare a move was), ``rates``; ``history`` and ``windows`` hold what they
+share.
 """
 
 from .forward import forward_returns
 from .history import History, as_history, inner_join
 from .levels import highest_since, price, price_history
+from .rarity import return_percentile, spread_percentile
 from .rates import rate_beta
 from .returns import (
     pair_returns,
@@ -32,10 +34,12 @@ __all__ = [
     "price_history",
     "rate_beta",
     "rebase",
+    "return_percentile",
     "rotation_ratio",
     "rotation_series",
     "rotation_spread",
     "run_lengths",
+    "spread_percentile",
     "streak_count",
     "streak_episodes",
     "streak_length",

@@ -1,18 +1,30 @@
-"""Forward returns after streak episodes: what happened ``horizon`` trading days later."""
+"""Forward returns after streak episodes: what happened within ``horizon`` trading days.
+
+As of means as of: an answer for ``as_of`` uses only closes on or before ``as_of``. An
+episode whose horizon is not over by ``as_of`` is *pending*: listed, with blank figures,
+and left out of the summary rows.
+"""
 
 from __future__ import annotations
 
+import bisect
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from .. import params
+from ..errors import BadArgument
 from ..settings import DEFAULT_SINCE, SUMMARY_ROWS
 from .history import History, as_history, inner_join
 from .streaks import _dates, signal_days
 
-FORWARD_COLUMNS = ["signal", "small_return", "large_return", "spread"]
+FORWARD_COLUMNS = ["signal", "small_return", "large_return", "spread", "peak_gain",
+                   "peak_day", "drawdown"]
+#: Columns whose "share positive" summary says nothing (a peak day is always positive, a
+#: drawdown never is): left blank.
+NO_SHARE = ("peak_day", "drawdown")
+_CHUNK = 1 << 21  # cells of one (episodes x horizon) block of closes
 
 
 def forward_returns(
@@ -22,59 +34,101 @@ def forward_returns(
     length: int = 5,
     threshold: float = 0.01,
     since: object = DEFAULT_SINCE,
+    as_of: object = None,
 ) -> pd.DataFrame:
-    """One row per episode of ``small`` (found on its own history, signalled on or after
-    ``since``): the small and large return and their spread, as fractions, from the
-    signal day's close to the close ``horizon`` common trading days later (NaN where that
-    day is not in the data yet). When the signal day is not a common date the last common
-    date before it is the start. Then four summary rows over the complete episodes:
-    ``count``, ``median``, ``mean``, ``share positive`` (a fraction)."""
+    """One row per episode of ``small`` (found on its own history, signalled in [``since``,
+    ``as_of``]) and what followed, as fractions, from the signal day's close over the next
+    ``horizon`` common trading days (when the signal day is not a common date, the last
+    common date before it is the start):
+
+    - ``small_return``, ``large_return``, ``spread``: the return to the close ``horizon``
+      days later, and small minus large;
+    - ``peak_gain``: the highest close of ``small`` within those days over the start close,
+      minus 1 (negative when it never closed above it); ``peak_day``: trading days from the
+      start to that close (the first, on a tie); ``drawdown``: the worst fall of ``small``
+      from its running high (the start close included) within those days, <= 0.
+
+    Only closes on or before ``as_of`` (default: the last common date) are used: an
+    episode whose horizon ends after ``as_of`` is pending, with blank (NaN) figures. Then
+    four summary rows over the complete episodes: ``count``, ``median``, ``mean``,
+    ``share positive`` (blank for ``peak_day`` and ``drawdown``)."""
     small_history, large_history = as_history(small), as_history(large)
     steps = params.whole(horizon, "horizon")
     days = params.whole(length, "length")
     limit = params.threshold(threshold)
     small_history.require_rows()
     since_day = params.optional_date(since, "since")
-    signals = signal_days(small_history, days, limit)
-    signals = signals[signals >= small_history.locate_since(since_day)]
-    signal_dates = small_history.dates[signals]
+    as_of_day = params.optional_date(as_of, "as_of")
 
     joined_small, joined_large = inner_join(small_history, large_history)
+    last = joined_small.locate(as_of_day)  # the last common date on or before as_of
+    day = joined_small.day_numbers[last] if as_of_day is None else as_of_day
+    if since_day is not None and since_day > day:
+        raise BadArgument("since", f"{params.to_date(since_day)} is after as_of "
+                          f"{params.to_date(day)}; since must be on or before as_of")
+    signals = signal_days(small_history, days, limit)  # runs are causal: no later close used
+    numbers = small_history.day_numbers
+    first = small_history.locate_since(since_day)
+    stop = bisect.bisect_right(numbers, day)  # small's days on or before as_of
+    signals = signals[np.searchsorted(signals, first):np.searchsorted(signals, stop)]
+    signal_dates = small_history.dates[signals]
+
     starts = np.searchsorted(joined_small.dates, signal_dates, side="right") - 1
     targets = starts + steps
-    complete = (starts >= 0) & (targets < len(joined_small.dates))
-    safe_start = np.where(complete, starts, 0)
-    safe_target = np.where(complete, targets, 0)
+    complete = (starts >= 0) & (targets <= last)
+    done = np.flatnonzero(complete)
 
     def forward(joined: History) -> np.ndarray:
-        values = joined.close[safe_target] / joined.close[safe_start] - 1.0
-        return np.where(complete, values, np.nan)
+        values = np.full(len(starts), np.nan)
+        values[done] = joined.close[targets[done]] / joined.close[starts[done]] - 1.0
+        return values
 
     small_returns = forward(joined_small)
     large_returns = forward(joined_large)
-    table = pd.DataFrame(
-        {
-            "signal": _dates(signal_dates),
-            "small_return": small_returns,
-            "large_return": large_returns,
-            "spread": small_returns - large_returns,
-        },
-        columns=FORWARD_COLUMNS,
-    )
-    return pd.concat([table, summarise(table[FORWARD_COLUMNS[1:]])], ignore_index=True)
+    peak_gain, peak_day, drawdown = (np.full(len(starts), np.nan) for _ in range(3))
+    peak_gain[done], peak_day[done], drawdown[done] = path_figures(
+        joined_small.close, starts[done], steps)
+    values = np.column_stack([small_returns, large_returns, small_returns - large_returns,
+                              peak_gain, peak_day, drawdown])
+    summary = summarise(values)
+    summary[-1, [FORWARD_COLUMNS.index(c) - 1 for c in NO_SHARE]] = np.nan
+    labels = np.empty(len(starts) + len(SUMMARY_ROWS), dtype=object)
+    labels[:len(starts)] = _dates(signal_dates)
+    labels[len(starts):] = SUMMARY_ROWS
+    both = np.vstack([values, summary])
+    return pd.DataFrame({"signal": labels, **{name: both[:, k] for k, name in
+                                              enumerate(FORWARD_COLUMNS[1:])}},
+                        columns=FORWARD_COLUMNS)
 
 
-def summarise(returns: pd.DataFrame) -> pd.DataFrame:
-    """Summary rows of a table of returns (NaN ignored): count, median, mean, share positive."""
-    values = returns.to_numpy(dtype="float64")
+def path_figures(close: np.ndarray, starts: np.ndarray, steps: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For windows ``close[s : s + steps + 1]`` (every one inside ``close``): the peak gain
+    (highest close after ``s`` over ``close[s]``, minus 1), the trading day of that peak
+    (1 .. steps, the first on a tie) and the drawdown (the lowest close over the running
+    high, minus 1). Vectorised over blocks of windows."""
+    count = len(starts)
+    gain, day, fall = np.empty(count), np.empty(count), np.empty(count)
+    offsets = np.arange(steps + 1)
+    block = max(1, _CHUNK // (steps + 1))
+    for lo in range(0, count, block):  # a loop over blocks of episodes, not over rows
+        s = starts[lo:lo + block]
+        path = close[s[:, None] + offsets]  # (episodes, steps + 1): the start close first
+        after = path[:, 1:]
+        top = np.argmax(after, axis=1)
+        gain[lo:lo + block] = after[np.arange(len(s)), top] / path[:, 0] - 1.0
+        day[lo:lo + block] = top + 1
+        fall[lo:lo + block] = (path / np.maximum.accumulate(path, axis=1)).min(axis=1) - 1.0
+    return gain, day, fall
+
+
+def summarise(values: np.ndarray) -> np.ndarray:
+    """Summary rows of columns of figures (NaN ignored): count, median, mean, share
+    positive, as a (4, columns) array."""
     count = (~np.isnan(values)).sum(axis=0)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: NaN, not a warning
         median = np.nanmedian(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
         mean = np.nanmean(values, axis=0) if len(values) else np.full(values.shape[1], np.nan)
         share = (values > 0).sum(axis=0) / count
-    summary = pd.DataFrame(
-        [count.astype("float64"), median, mean, share], columns=list(returns.columns)
-    )
-    summary.insert(0, FORWARD_COLUMNS[0], np.array(SUMMARY_ROWS, dtype=object))
-    return summary
+    return np.vstack([count.astype("float64"), median, mean, share])

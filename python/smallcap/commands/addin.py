@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .. import addin
+from ..errors import BadArgument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action.set_defaults(run=func)
 
 
+def _folder(path: Path | None, option: str) -> None:
+    """A folder option that names something else is one line, exit 2 (not an OSError)."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise BadArgument(option, f"{path} is not a folder")
+
+
 def run_build(args: argparse.Namespace) -> int:
+    _folder(args.out, "--out")
     result = addin.build(args.out, dry_run=args.dry_run)
     verb = "would write" if args.dry_run else "wrote"
     for path in result.paths:
@@ -58,6 +66,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_install(args: argparse.Namespace) -> int:
+    _folder(args.home, "--home")
     plan = addin.install(platform=args.platform, home=args.home,
                          interpreter=args.interpreter, xlam=args.xlam, dry_run=args.dry_run)
     print(plan)
@@ -74,6 +83,7 @@ def run_install(args: argparse.Namespace) -> int:
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
+    _folder(args.home, "--home")
     plan = addin.uninstall(platform=args.platform, home=args.home, dry_run=args.dry_run)
     print(plan)
     return 0

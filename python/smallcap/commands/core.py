@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import api, params
-from ..errors import BadArgument, NoData
+from .. import api, params, settings
+from ..errors import BadArgument, NoData, SmallcapError, StoreError
 
 # Reference file names (../shared/data) whose Yahoo symbol carries a caret.
 INDEX_FILES = {"RUT": "^RUT", "GSPC": "^GSPC", "NDX": "^NDX", "DJI": "^DJI", "TNX": "^TNX",
@@ -47,8 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run_call)
 
     p = sub.add_parser("serve", help="serve the catalogue as JSON over HTTP on this machine")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8750)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8750, help="port (default 8750; 0: any free)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="threads answering requests (default $SMALLCAP_SERVE_WORKERS, else 16)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds a client has to send its request (default "
+                   "$SMALLCAP_SERVE_TIMEOUT, else 10)")
     p.set_defaults(run=run_serve)
 
 
@@ -59,100 +65,135 @@ def _console() -> Any:
 
 
 def run_load_csv(args: argparse.Namespace) -> int:
+    """One line per load: rows added and revised (and the first revision beyond the
+    tolerance, without ``-v``), then the file's range; warnings on stderr."""
     result = api.load_csv(args.ticker, args.file, replace=args.replace)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"{result.ticker}: {result.added} rows added, {len(result.revised)} revised; "
+    revised = f"{len(result.revised)} revised"
+    tolerance = settings.revision_tolerance()
+    beyond = [(day, old, new) for day, old, new in result.revised
+              if abs(new - old) > tolerance * abs(old)]
+    if beyond:
+        day, old, new = beyond[0]
+        revised += (f" ({len(beyond)} by more than {tolerance * 100:.6g}%, first {day}: "
+                    f"{old:.6g} -> {new:.6g})")
+    print(f"{result.ticker}: {result.added} rows added, {revised}; "
           f"file covers {result.first_date} to {result.last_date}")
     return 0
 
 
 def ticker_for_file(path: Path) -> str:
-    """The Yahoo symbol a reference file name stands for (RUT.csv -> ^RUT, IWM.csv -> IWM)."""
+    """The Yahoo symbol a reference file name stands for (RUT.csv -> ^RUT, IWM.csv -> IWM,
+    rut.CSV -> ^RUT)."""
     stem = path.stem.upper()
     return params.ticker(INDEX_FILES.get(stem, stem), "file name")
 
 
 def run_load_dir(args: argparse.Namespace) -> int:
-    files = sorted(args.folder.glob("*.csv"))
+    """Load every ``NAME.csv`` (any case of ``.csv``) of the folder, each in its own
+    transaction: the valid ones are loaded, each refused one is named in one line on
+    stderr; exit 1 when any was refused. A store fault stops the whole load (exit 2)."""
+    folder = args.folder
+    try:
+        files = sorted((p for p in folder.iterdir() if p.suffix.lower() == ".csv"),
+                       key=lambda p: p.name)
+    except OSError as exc:
+        raise BadArgument("folder", f"{folder} is not a folder that can be read "
+                          f"({exc.strerror or exc})") from None
     if not files:
-        raise BadArgument("folder", f"{args.folder} holds no .csv file")
+        raise BadArgument("folder", f"{folder} holds no .csv file")
+    refused = []
     for path in files:
-        run_load_csv(argparse.Namespace(ticker=ticker_for_file(path), file=path, replace=False))
+        try:
+            run_load_csv(argparse.Namespace(ticker=ticker_for_file(path), file=path,
+                                            replace=False))
+        except StoreError:
+            raise
+        except SmallcapError as exc:
+            refused.append(path.name)
+            message = exc.message
+            for named in (str(path), path.name):  # the file is named once, first
+                if message.startswith(named):
+                    message = message[len(named):].lstrip(":, ")
+                    break
+            print(f"refused {path.name}: {message}", file=sys.stderr)
+    if refused:
+        print(f"smallcap: loaded {len(files) - len(refused)} of {len(files)} file(s); "
+              f"refused {', '.join(refused)}", file=sys.stderr)
+        return 1
     return 0
 
 
-def _refresh_if_needed(as_of: dt.date | None, console: Any) -> bool:
-    """Fill an empty or stale store from Yahoo Finance; offline, say so in one line.
-    Returns False when the store is still empty afterwards."""
+def _refresh_if_needed(as_of: dt.date | None, console: Any) -> None:
+    """Fill an empty or stale store from Yahoo Finance (on a terminal, a passing line names
+    the ticker being fetched). When that fails and data is stored, one yellow line says so
+    and the report goes on with it; with nothing stored, :class:`NoData` (one line, exit 2)."""
     store = api.current_store()
     last = store.last_date(api.DEFAULT_TICKER)
     today = dt.date.today()
     if last is not None and (as_of is not None and as_of <= last
                              or (today - last).days <= STALE_AFTER_DAYS):
-        return True
+        return
     from ..sources.refresh import refresh
 
-    outcome = refresh(show_progress=True)
+    with console.status("Refreshing from Yahoo Finance ...") as status:
+        def progress(ticker: str, index: int, total: int) -> None:
+            status.update(f"Refreshing {ticker} from Yahoo Finance ({index + 1} of {total}) ...")
+
+        outcome = refresh(progress=progress)
     if outcome.ok:
-        return True
-    if outcome.offline:
-        console.print(
-            "[yellow]Yahoo Finance is unreachable (no internet?): "
-            f"{'the store is empty' if last is None else f'showing data up to {last}'}. "
-            "Load data offline with: smallcap load-csv ^RUT FILE[/yellow]"
-        )
-    else:
-        console.print(f"[yellow]{outcome.summary()}[/yellow]")
-    return store.last_date(api.DEFAULT_TICKER) is not None
+        return
+    why = ("Yahoo Finance is unreachable (no internet?)" if outcome.offline
+           else outcome.summary().splitlines()[0])
+    now = store.last_date(api.DEFAULT_TICKER)
+    if now is None:
+        raise NoData(f"{why}, and the store holds no {api.DEFAULT_TICKER}: load data offline "
+                     f"with smallcap load-csv {api.DEFAULT_TICKER} FILE (or smallcap load-dir "
+                     "FOLDER)")
+    console.print(f"[yellow]{why}: showing data up to {now}.[/yellow]")
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from ..report import story
+    """The note's story for a day (see :mod:`smallcap.report`); an empty store that cannot
+    be filled, or a day before the first stored one, is an error (one line, exit 2)."""
+    from ..report import print_story, story
 
     console = _console()
     day = params.optional_date(args.as_of, "--as-of")
     as_of = None if day is None else params.to_date(day)
-    if not args.no_refresh and not _refresh_if_needed(as_of, console):
-        return 1
-    try:
-        day, claims = story(as_of)
-    except NoData as exc:
-        console.print(f"smallcap: {exc.message}")
-        return 1
-    table = Table(title=f"The small-cap story on {day:%A %Y-%m-%d}", show_lines=True)
-    table.add_column("The note said")
-    table.add_column("We find", justify="right", style="bold")
-    table.add_column("How", overflow="fold")
-    for claim in claims:
-        table.add_row(claim.claim, claim.figure if claim.ok else f"[red]{claim.figure}[/red]",
-                      claim.detail)
-    console.print(table)
+    if not args.no_refresh:
+        _refresh_if_needed(as_of, console)
+    print_story(story(as_of), console)
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from ..report import justify
+
     store = api.current_store()
     table = Table(title=f"Store {store.path}")
-    for column in api.STATUS_COLUMNS:
-        table.add_column(column)
     tickers = store.tickers()
-    for ticker in tickers:
-        row = api.data_status(ticker, store=store).iloc[0]
-        table.add_row(*(_text(row[c]) for c in api.STATUS_COLUMNS))
+    rows = [[api.data_status(ticker, store=store).iloc[0][c] for c in api.STATUS_COLUMNS]
+            for ticker in tickers]
+    for k, column in enumerate(api.STATUS_COLUMNS):
+        table.add_column(column, justify=justify([row[k] for row in rows]))
+    for row in rows:
+        table.add_row(*(_text(v) for v in row))
     _console().print(table if tickers else "The store is empty: smallcap refresh, or load-csv.")
     return 0
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _text(value: Any, digits: int = 6) -> str:
+    """A value as the terminal shows it: blank for a missing one, a number with ``digits``
+    significant digits (tables use 4: `--json` gives every digit)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or (
+            type(value).__name__ == "NaTType"):
         return ""
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.{digits}g}"
     return str(value)
 
 
@@ -163,13 +204,18 @@ def run_call(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(service.to_json(result), indent=1))
     elif hasattr(result, "itertuples"):
+        from rich import box
         from rich.table import Table
 
-        table = Table()
-        for column in result.columns:
-            table.add_column(str(column))
-        for row in result.itertuples(index=False):
-            table.add_row(*(_text(v) for v in row))
+        from ..report import justify
+
+        rows = list(result.itertuples(index=False))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for k, column in enumerate(result.columns):
+            table.add_column(str(column), justify=justify([row[k] for row in rows]),
+                             overflow="fold")
+        for row in rows:
+            table.add_row(*(_text(v, 4) for v in row))
         _console().print(table)
     else:
         print(_text(result))
@@ -177,9 +223,31 @@ def run_call(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """Bind first (a bad host or port, a port in use: one line, exit 2), then serve until
+    Ctrl+C (exit 130). Without -v, internal errors are one line each on stderr."""
+    import logging
+
     from .. import service
 
-    print(f"smallcap: serving the catalogue on http://{args.host}:{args.port}/ "
-          "(GET /functions; Ctrl+C stops)")
-    service.serve(args.host, args.port)
+    server = service.listen(args.host, args.port, workers=args.workers, timeout=args.timeout)
+    log = logging.getLogger(service.__name__)
+    handler = None
+    if not getattr(args, "verbose", False):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("smallcap serve: %(message)s"))
+        log.addHandler(handler)
+    host, port = server.server_address[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"smallcap: serving the catalogue on http://{shown}:{port}/ (GET /functions; "
+          f"{server.workers} workers; Ctrl+C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("smallcap: stopped serving", file=sys.stderr)
+        return 130
+    finally:
+        server.server_close()
+        if handler is not None:
+            log.removeHandler(handler)
     return 0

@@ -22,19 +22,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("tickers", nargs="*", metavar="TICKER", help="Yahoo symbols, e.g. ^RUT IWM")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, summary only")
+    p.add_argument("--full", action="store_true",
+                   help="fetch each ticker's whole history again and replace the stored one "
+                        "(after the same checks: only revisions a split Yahoo reports explains, "
+                        "beyond the usual limits)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar and no per-ticker lines: one summary line")
     p.set_defaults(run=run_refresh)
 
 
 def run_refresh(args: argparse.Namespace) -> int:
     """Exit code 0 when every ticker was refreshed, 1 when some failed (each one's
-    message is printed), 3 when offline (no ticker could reach Yahoo)."""
-    report = refresh(args.tickers or None, show_progress=not args.quiet)
-    if report.offline:  # the same reason for every ticker: say it once
+    message is printed), 3 when offline (no ticker could reach Yahoo). With ``-q``
+    exactly one line: the summary, which names the failed tickers."""
+    report = refresh(args.tickers or None, show_progress=not args.quiet,
+                     full=getattr(args, "full", False))
+    if not args.quiet and report.offline:  # the same reason for every ticker: say it once
         print(f"failed: {report.failed[0].message}", file=sys.stderr)
-    else:
+    elif not args.quiet:
         for result in report.failed:
             print(f"failed: {result.ticker}: {result.message}", file=sys.stderr)
+    if not args.quiet:  # accepted revisions, and whole histories replaced (a split, --full)
+        for line in report.revision_lines():
+            print(line)
     print(report.summary())
     if report.ok:
         return 0

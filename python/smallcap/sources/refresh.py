@@ -5,20 +5,38 @@ stored date minus :data:`OVERLAP_DAYS` calendar days (to catch revised closes), 
 whole history for a ticker not stored yet. Each ticker is written in ONE transaction
 (:meth:`smallcap.store.Store.write`): a fault of any kind (no network, HTTP 429 after
 bounded retries, 5xx, timeout, malformed JSON, unknown symbol, NaN closes, duplicate
-days, a process killed mid-write) leaves that ticker's rows exactly as they were,
-is recorded in the store's refresh log with a one-line message, and the refresh goes
-on with the other tickers. ``refresh`` never raises for a per-ticker fault.
+days, implausible rows, a process killed mid-write) leaves that ticker's rows exactly as
+they were, is recorded in the store's refresh log with a one-line message, and the
+refresh goes on with the other tickers. ``refresh`` never raises for a per-ticker fault.
+
+Implausible rows (:mod:`smallcap.analytics.plausible`, kind ``implausible``): a close that
+is not a number > 0; more than 5 stored closes revised beyond the tolerance, or one moved
+by more than 20%; an adjusted-close rescale outside 0.5 to 1.5; every overlapping close
+moved by one ratio that no split Yahoo reports explains.
+
+Splits (:mod:`smallcap.analytics.revisions` decides what a revision means, for splits and
+dividends alike): Yahoo serves closes split-adjusted, so after a split every close before
+it comes back divided by the split's ratio. When Yahoo reports a split after the last day
+whose splits the ticker's rows are known to reflect (:func:`checked_through`: recorded as
+``splits checked through YYYY-MM-DD`` in the refresh-log message of every Yahoo write), or
+every overlapping close moved by the ratio of a reported split, the refresh fetches the
+ticker's whole history again and replaces the stored rows with it in ONE transaction, after
+:func:`revisions.judge_history` allows it (what the splits do not explain stays within the
+same limits). The request starts at that recorded day when it is older than the
+incremental window, so a split the window no longer shows is still seen. ``full=True``
+(``smallcap refresh --full``) replaces the whole history on demand, after the same checks.
 
 Settings (:mod:`smallcap.settings`): ``SMALLCAP_TICKERS`` (comma-separated default set),
 ``SMALLCAP_REVISION_TOLERANCE`` (relative change of a stored close above which a
-revision is logged as a warning, default 0.001), and the ``SMALLCAP_YAHOO_*`` settings
-of :mod:`smallcap.sources.yahoo`.
+revision is logged as a warning and counts against the limit, default 0.001), and the
+``SMALLCAP_YAHOO_*`` settings of :mod:`smallcap.sources.yahoo`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,14 +46,16 @@ import numpy as np
 import pandas as pd
 
 from .. import params
-from ..errors import SmallcapError
-from ..settings import default_tickers, revision_tolerance
+from ..analytics import plausible, revisions
+from ..errors import ImplausibleData, SmallcapError
+from ..settings import default_tickers, redact_url, revision_tolerance
 from ..store import Store, open_store
 from . import yahoo
 
 log = logging.getLogger(__name__)
 
 OVERLAP_DAYS = 7  # calendar days re-fetched before the last stored date (~5 trading days)
+CHECKED = "splits checked through "  # + ISO day: in the refresh-log message of a Yahoo write
 SOURCE = yahoo.SOURCE
 
 Progress = Callable[[str, int, int], Any]
@@ -53,11 +73,15 @@ class TickerResult:
     last_date: dt.date | None = None
     seconds: float = 0.0
     message: str = ""
-    kind: str = ""  # failure kind: offline, timeout, rate_limit, http, payload, no_data, ...
+    kind: str = ""  # failure kind: offline, timeout, rate_limit, http, payload, no_data,
+    # implausible (rows refused by smallcap.analytics.plausible), store, error, bad_ticker
     attempts: int = 0
     requests: int = 0
     nbytes: int = 0
     revisions: list[tuple[dt.date, float, float]] = field(default_factory=list)
+    replaced: int = 0  # stored rows replaced by the whole history (a split, or --full)
+    splits: list[revisions.Split] = field(default_factory=list)  # that explained it
+    note: str = ""  # the one line saying so (``split on ... : whole history re-fetched, ...``)
 
     @property
     def offline(self) -> bool:
@@ -94,6 +118,25 @@ class RefreshReport:
     def nbytes(self) -> int:
         return sum(r.nbytes for r in self.results)
 
+    def revision_lines(self) -> list[str]:
+        """One line per ticker whose stored closes this refresh revised beyond the tolerance
+        (revisions within the limits, so accepted): ``^RUT: 2 close(s) revised beyond 0.1%,
+        first 2026-01-26: 2659.67 -> 2686.27 (+1.0%)``; and one per ticker whose whole
+        history replaced the stored one: ``IWM: split on 2026-02-09 (2:1): whole history
+        re-fetched, 6449 row(s) replaced, 10 added``. For the command line to print
+        without ``-v``."""
+        tolerance = plausible.percent(revision_tolerance())
+        lines = []
+        for r in self.results:
+            if r.ok and r.note:
+                lines.append(f"{r.ticker}: {r.note}")
+            elif r.ok and r.revisions:
+                day, old, new = r.revisions[0]
+                lines.append(f"{r.ticker}: {len(r.revisions)} close(s) revised beyond "
+                             f"{tolerance}, first {day}: {old:.6g} -> {new:.6g} "
+                             f"({new / old - 1:+.1%})")
+        return lines
+
     def summary(self) -> str:
         """One line: tickers refreshed, rows added and revised, last date, time taken."""
         n = len(self.results)
@@ -107,6 +150,10 @@ class RefreshReport:
         text = f"refreshed {len(good)}/{n} ticker(s): {self.added} row(s) added"
         if revised:
             text += f", {revised} revised"
+        replaced = sum(r.replaced for r in good)
+        if replaced:
+            text += (f", {replaced} replaced (whole history of "
+                     f"{', '.join(r.ticker for r in good if r.replaced)})")
         if last is not None:
             text += f", last date {last.isoformat()}"
         failed = self.failed
@@ -121,42 +168,119 @@ class RefreshReport:
 # -- one ticker -----------------------------------------------------------------------------
 
 
-def _rows_to_write(store: Store, ticker: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """The fetched rows, plus, when Yahoo's adjustment factor moved since we stored the
-    overlap (a dividend went ex in a fund), every older stored row with its adjusted close
-    rescaled by the same factor, so the adjusted series stays one consistent chain."""
-    if rows.empty:
+def checked_through(store: Store, ticker: str) -> dt.date | None:
+    """The last day whose splits ``ticker``'s stored rows are known to reflect: the date
+    after :data:`CHECKED` in the refresh log of the newest Yahoo write of this smallcap,
+    else the last date of a whole history an older smallcap fetched; None when the ticker
+    was never fetched whole from Yahoo (loaded from CSV): then only the incremental window's
+    splits are seen, and ``smallcap refresh --full TICKER`` checks the rest."""
+    logged = store.last_logged(ticker, SOURCE, CHECKED)
+    if logged is None:
+        return None
+    message, last_date = logged
+    found = re.search(re.escape(CHECKED) + r"(\d{4}-\d{2}-\d{2})", message)
+    try:
+        return dt.date.fromisoformat(found.group(1) if found else last_date)
+    except (TypeError, ValueError):
+        return None
+
+
+def _checked_note(fetched: yahoo.Fetched) -> str:
+    """The refresh-log note of a write of ``fetched``: splits are checked up to its last day
+    (or the day of a later split it reports)."""
+    days = [pd.Timestamp(fetched.rows["date"].iloc[-1]).date()] if len(fetched.rows) else []
+    days += [s.day for s in fetched.splits]
+    return f"{CHECKED}{max(days).isoformat()}" if days else ""
+
+
+def _rows_to_write(store: Store, ticker: str, rows: pd.DataFrame,
+                   meaning: revisions.Meaning) -> pd.DataFrame:
+    """The fetched rows, plus, for a ``rescale`` (Yahoo's adjustment factor moved since we
+    stored the overlap: a dividend went ex in a fund), every older stored row with its
+    adjusted close rescaled by the same factor, so the adjusted series stays one consistent
+    chain. (The factor was checked by :func:`revisions.judge_overlap`.)"""
+    if meaning.kind != "rescale" or meaning.day is None:
         return rows
-    first = pd.Timestamp(rows["date"].iloc[0]).date()
-    stored = store.frame(ticker, start=first, end=pd.Timestamp(rows["date"].iloc[-1]).date())
-    if stored.empty:
-        return rows
-    day = stored.index[0].to_datetime64().astype("datetime64[D]")
-    new = rows.loc[rows["date"].to_numpy() == day]
-    if new.empty:
-        return rows
-    old_ratio = stored["adj_close"].iloc[0] / stored["close"].iloc[0]
-    new_ratio = float(new["adj_close"].iloc[0]) / float(new["close"].iloc[0])
-    factor = new_ratio / old_ratio
-    if not np.isfinite(factor) or abs(factor - 1.0) <= 1e-9:
-        return rows
-    older = store.frame(ticker, end=pd.Timestamp(day).date() - dt.timedelta(days=1))
+    older = store.frame(ticker, end=meaning.day - dt.timedelta(days=1))
     if older.empty:
         return rows
     log.info("%s: adjustment factor moved by %.6f since %s; rescaling %d older adjusted closes",
-             ticker, factor, pd.Timestamp(day).date(), len(older))
+             ticker, meaning.factor, meaning.day, len(older))
     earlier = pd.DataFrame({
         "date": older.index.to_numpy().astype("datetime64[D]"),
         "close": older["close"].to_numpy(),
-        "adj_close": older["adj_close"].to_numpy() * factor,
+        "adj_close": older["adj_close"].to_numpy() * meaning.factor,
     })
     return pd.concat([earlier, rows], ignore_index=True)
 
 
+def _fetch(ticker: str, start: dt.date | None, settings: yahoo.YahooSettings, session: Any,
+           sleep: Callable[[float], Any], result: TickerResult) -> yahoo.Fetched:
+    """One history request, retried after a 429, a 5xx or a timeout (bounded)."""
+    for attempt in range(1, settings.retries + 2):
+        result.attempts += 1
+        try:
+            fetched = yahoo.fetch_history(ticker, start, settings=settings, session=session)
+            break
+        except yahoo.YahooFetchError as exc:
+            if not exc.retryable or attempt > settings.retries:
+                if attempt > 1:
+                    exc.message += f" (gave up after {attempt} attempts)"
+                    exc.args = (exc.message,)
+                raise
+            wait = settings.wait(attempt)
+            log.info("%s: %s; retry %d in %.2f s", ticker, exc.message, attempt, wait)
+            sleep(wait)
+    result.requests += fetched.requests
+    result.nbytes += fetched.nbytes
+    return fetched
+
+
+def _replace(store: Store, ticker: str, fetched: yahoo.Fetched, checked: dt.date | None,
+             limits: plausible.Limits, reported: tuple[revisions.Split, ...],
+             result: TickerResult, on_written: Callable[[], Any] | None) -> None:
+    """Replace every stored row of ``ticker`` by the whole history ``fetched``, in one
+    transaction, after :func:`revisions.judge_history` (inside it) allows it. ``reported``:
+    the splits that made the refresh fetch it again (none for ``--full``)."""
+    seen: dict[str, Any] = {}
+
+    def check(stored: pd.DataFrame) -> str | None:
+        meaning = revisions.judge_history(ticker, stored, fetched.rows, fetched.splits,
+                                          checked, limits)
+        days = stored.index.to_numpy().astype("datetime64[D]")
+        seen.update(meaning=meaning, replaced=len(stored),
+                    added=int((~np.isin(fetched.rows["date"].to_numpy(), days)).sum()))
+        return revisions.describe(meaning.splits) if meaning.splits else None
+
+    store.write(ticker, fetched.rows, SOURCE, limits=limits, replace=True, check=check,
+                note=f"whole history re-fetched; {_checked_note(fetched)}",
+                on_written=on_written)
+    meaning: revisions.Meaning = seen["meaning"]
+    splits = meaning.splits or reported
+    line = f"{revisions.describe(splits)}: " if splits else ""
+    line += "whole history re-fetched" + ("" if splits else " (--full)")
+    line += f", {seen['replaced']} row(s) replaced"
+    if seen["added"]:
+        line += f", {seen['added']} added"
+    if meaning.revised:
+        line += (f", {meaning.revised} close(s) revised beyond "
+                 f"{plausible.percent(limits.tolerance)}")
+    result.ok = True
+    result.added = seen["added"]
+    result.replaced = seen["replaced"]
+    result.revised = meaning.revised
+    result.splits = list(splits)
+    result.note = result.message = line
+    result.last_date = store.last_date(ticker)
+    log.warning("%s: %s", ticker, line)
+
+
 def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings | None = None,
                    session: Any = None, sleep: Callable[[float], Any] = time.sleep,
-                   on_written: Callable[[], Any] | None = None) -> TickerResult:
+                   on_written: Callable[[], Any] | None = None,
+                   full: bool = False) -> TickerResult:
     """Refresh one ticker (already a valid symbol); never raises for a fault.
+    ``full`` fetches the whole history and replaces the stored one (after the same checks).
     ``on_written`` is handed to :meth:`Store.write` (called inside the transaction,
     before COMMIT; tests use it to kill the process there)."""
     began = time.perf_counter()
@@ -165,32 +289,38 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
         settings = settings or yahoo.YahooSettings.from_env()
         session = session if session is not None else yahoo.new_session(settings)
         last = store.last_date(ticker)
-        start = None if last is None else last - dt.timedelta(days=OVERLAP_DAYS)
-        fetched = None
-        for attempt in range(1, settings.retries + 2):
-            result.attempts = attempt
-            try:
-                fetched = yahoo.fetch_history(ticker, start, settings=settings, session=session)
-                break
-            except yahoo.YahooFetchError as exc:
-                if not exc.retryable or attempt > settings.retries:
-                    if attempt > 1:
-                        exc.message += f" (gave up after {attempt} attempts)"
-                        exc.args = (exc.message,)
-                    raise
-                wait = settings.wait(attempt)
-                log.info("%s: %s; retry %d in %.2f s", ticker, exc.message, attempt, wait)
-                sleep(wait)
-        assert fetched is not None
-        result.requests = fetched.requests
-        result.nbytes = fetched.nbytes
-        rows = _rows_to_write(store, ticker, fetched.rows)
-        if rows.empty:
+        checked = None if last is None else checked_through(store, ticker)
+        start = None
+        if last is not None and not full:
+            start = last - dt.timedelta(days=OVERLAP_DAYS)
+            if checked is not None and checked < start:  # rows since then: splits unchecked
+                start = checked
+        fetched = _fetch(ticker, start, settings, session, sleep, result)
+        limits = plausible.Limits.from_settings(remedy=(
+            f"the stored rows are kept (to take Yahoo's: smallcap load-csv {ticker} FILE "
+            "--replace)"))
+        rows = fetched.rows
+        meaning = revisions.PLAIN
+        if start is not None and not rows.empty:
+            overlap = store.frame(ticker, start=pd.Timestamp(rows["date"].iloc[0]).date(),
+                                  end=pd.Timestamp(rows["date"].iloc[-1]).date())
+            meaning = revisions.judge_overlap(ticker, overlap, rows, fetched.splits, checked,
+                                              limits)
+        if last is not None and (start is None or meaning.kind == "split"):
+            if start is not None:
+                log.info("%s: Yahoo reports a %s: fetching the whole history again", ticker,
+                         revisions.describe(meaning.splits))
+                fetched = _fetch(ticker, None, settings, session, sleep, result)
+            _replace(store, ticker, fetched, checked, limits, meaning.splits, result,
+                     on_written)
+        elif rows.empty:
             result.ok = True
             result.last_date = last
             result.message = "no new rows"
         else:
-            written = store.write(ticker, rows, SOURCE, on_written=on_written)
+            rows = _rows_to_write(store, ticker, rows, meaning)
+            written = store.write(ticker, rows, SOURCE, limits=limits, on_written=on_written,
+                                  note=_checked_note(fetched))
             result.ok = True
             result.added = written.added
             result.revised = len(written.revised)
@@ -206,18 +336,22 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
                             ticker, day, old, new, (new / old - 1) * 100)
             if result.revisions:
                 day, old, new = result.revisions[0]
-                result.message += (f"; {len(result.revisions)} beyond {tolerance:.2%} "
-                                   f"(e.g. {day} {old:.6g} -> {new:.6g})")
+                result.message += (f"; {len(result.revisions)} beyond "
+                                   f"{plausible.percent(tolerance)} (e.g. {day} {old:.6g} -> "
+                                   f"{new:.6g})")
     except yahoo.YahooFetchError as exc:
         result.kind = exc.kind
         result.message = exc.message
+    except ImplausibleData as exc:
+        result.kind = "implausible"
+        result.message = exc.message
     except SmallcapError as exc:
         result.kind = "store" if type(exc).__name__ == "StoreError" else "payload"
-        result.message = exc.message
+        result.message = redact_url(exc.message)
     except Exception as exc:  # an unexpected bug in a source must not stop other tickers
         result.kind = "error"
         first = (str(exc).strip().splitlines() or [""])[0]
-        result.message = f"{ticker}: unexpected {type(exc).__name__}: {first}"
+        result.message = redact_url(f"{ticker}: unexpected {type(exc).__name__}: {first}")
     result.seconds = time.perf_counter() - began
     prefix = f"{ticker}: "
     if result.message.startswith(prefix):  # the ticker is a field of its own
@@ -268,13 +402,14 @@ class _RichProgress:
 
 def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None = None,
             progress: Progress | None = None, show_progress: bool = False,
-            on_written: Callable[[], Any] | None = None) -> RefreshReport:
+            on_written: Callable[[], Any] | None = None, full: bool = False) -> RefreshReport:
     """Refresh ``tickers`` (default :func:`default_tickers`) from Yahoo Finance into the
     store (default: the store of this process, :func:`smallcap.store.open_store`).
 
     ``progress(ticker, index, total)`` is called before each ticker (index from 0), e.g.
     for Excel's status bar; ``show_progress`` draws a rich progress bar on the terminal;
-    ``on_written`` goes to each write (see :func:`refresh_ticker`).
+    ``on_written`` goes to each write (see :func:`refresh_ticker`); ``full`` fetches each
+    ticker's whole history and replaces the stored one, after the same checks.
     Never raises for a per-ticker fault: see each :class:`TickerResult`."""
     began = time.perf_counter()
     if tickers is None:
@@ -306,7 +441,7 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None =
                 if session is None:
                     session = yahoo.new_session(settings)
                 result = refresh_ticker(store, ticker, settings=settings, session=session,
-                                        on_written=on_written)
+                                        on_written=on_written, full=full)
             results.append(result)
             if bar is not None:
                 bar.done(result)

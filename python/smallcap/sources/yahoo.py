@@ -8,6 +8,11 @@ becomes a :class:`YahooFetchError` with a one-line message and a ``kind``:
 status), ``payload`` (malformed JSON, NaN closes, duplicate days), ``no_data``
 (unknown symbol). ``retryable`` says whether trying again later may help.
 
+yfinance asks for ``events=div,splits`` with every history; the splits Yahoo reports in the
+requested range come back as :attr:`Fetched.splits` (read from the raw chart answer, on the
+exchange-local day: :func:`chart_splits`), for the refresh to decide what a revision means
+(:mod:`smallcap.analytics.revisions`).
+
 Settings (environment variables, read by :mod:`smallcap.settings`):
 
 - ``SMALLCAP_YAHOO_URL``: base URL of Yahoo's API (default ``https://query2.finance.yahoo.com``).
@@ -21,6 +26,11 @@ Settings (environment variables, read by :mod:`smallcap.settings`):
   (default 1, doubling) and the longest wait (default 30).
 - ``SMALLCAP_YFINANCE_CACHE``: folder for yfinance's own caches (time zones, cookies);
   default yfinance's (the user cache folder).
+- ``SMALLCAP_MAX_YAHOO_BYTES``: the largest body of one answer (default 64 MB); curl stops
+  reading a larger one (a ``payload`` fault naming the setting).
+
+Credentials in ``SMALLCAP_YAHOO_URL`` (``https://user:secret@host``) are sent, never
+shown: every message and log line has them as ``***@``.
 
 yfinance quirks handled here: it logs and returns an empty frame instead of raising
 (we switch ``yf.config.debug.hide_exceptions`` off for the call and read the HTTP
@@ -38,6 +48,7 @@ import logging
 import threading
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .. import settings as env
+from ..analytics.revisions import Split
 from ..errors import FetchError
 
 SOURCE = "yahoo"
@@ -72,13 +84,19 @@ class YahooSettings:
     backoff: float = env.DEFAULT_YAHOO_BACKOFF
     backoff_max: float = env.DEFAULT_YAHOO_BACKOFF_MAX
     cache_dir: str | None = None
+    max_bytes: int = env.DEFAULT_MAX_YAHOO_BYTES
 
     @classmethod
     def from_env(cls) -> YahooSettings:
         """The ``SMALLCAP_YAHOO_*`` settings now (a malformed one raises BadArgument)."""
         return cls(url=env.yahoo_url(), timeout=env.yahoo_timeout(), retries=env.yahoo_retries(),
                    backoff=env.yahoo_backoff(), backoff_max=env.yahoo_backoff_max(),
-                   cache_dir=env.yfinance_cache())
+                   cache_dir=env.yfinance_cache(), max_bytes=env.max_yahoo_bytes())
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as messages show it: credentials hidden."""
+        return env.redact_url(self.url)
 
     @property
     def host(self) -> str:
@@ -103,7 +121,7 @@ class YahooFetchError(FetchError):
 
     def __init__(self, message: str, kind: str, *, retryable: bool = False,
                  status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(env.redact_url(message))
         self.kind = kind
         self.retryable = retryable
         self.status = status
@@ -111,6 +129,14 @@ class YahooFetchError(FetchError):
     @property
     def offline(self) -> bool:
         return self.kind == "offline"
+
+
+class _TooLarge(Exception):
+    """Raised by the session (inside yfinance's call) for an answer over the size cap;
+    :func:`_classify` turns it into a YahooFetchError naming the ticker."""
+
+
+_CURLE_FILESIZE_EXCEEDED = 63  # libcurl: the body passed CURLOPT_MAXFILESIZE_LARGE
 
 
 # -- the session: host rewriting and a record of every exchange ----------------------------
@@ -146,7 +172,11 @@ class _SessionFactory:
                 request's timeout, and records every exchange."""
 
                 def __init__(self, settings: YahooSettings) -> None:
-                    super().__init__(impersonate="chrome")
+                    from curl_cffi import CurlOpt
+
+                    # curl stops reading a body larger than the cap (Content-Length or not)
+                    super().__init__(impersonate="chrome",
+                                     curl_options={CurlOpt.MAXFILESIZE_LARGE: settings.max_bytes})
                     self.settings = settings
                     self.exchanges: list[Exchange] = []
 
@@ -168,10 +198,15 @@ class _SessionFactory:
                         kwargs["timeout"] = cap
                     try:
                         response = super().request(method, url, *args, **kwargs)
-                    except Exception:
+                    except Exception as exc:
                         self.exchanges.append(Exchange(url, None, 0))
+                        if getattr(exc, "code", None) == _CURLE_FILESIZE_EXCEEDED:
+                            raise _TooLarge() from None
                         raise
                     body = response.content or b""
+                    if len(body) > self.settings.max_bytes:  # e.g. once decompressed
+                        self.exchanges.append(Exchange(url, response.status_code, len(body)))
+                        raise _TooLarge()
                     is_chart = CHART_PATH in urlsplit(url).path
                     text = body.decode("utf-8", "replace") if is_chart else None
                     if is_chart:  # keep only the latest chart body in memory
@@ -202,6 +237,7 @@ class Fetched:
     nbytes: int = 0
     seconds: float = 0.0
     dropped_live: list[dt.date] = field(default_factory=list)
+    splits: list[Split] = field(default_factory=list)  # reported with the answer
 
 
 # -- frame handling (pure) -------------------------------------------------------------------
@@ -316,6 +352,34 @@ def check_raw_chart(result: dict, ticker: str, now: pd.Timestamp) -> dt.date | N
     return live_day
 
 
+def chart_splits(result: dict, ticker: str) -> list[Split]:
+    """The splits Yahoo reports in a chart result (``events.splits``: ``date`` in epoch
+    seconds, ``numerator``, ``denominator``), on their exchange-local trading day, oldest
+    first. A split that is not a finite ratio > 0 is a ``payload`` fault."""
+    events = result.get("events")
+    reported = events.get("splits") if isinstance(events, dict) else None
+    if not reported:
+        return []
+    items = reported.values() if isinstance(reported, dict) else reported
+    tz = (result.get("meta") or {}).get("exchangeTimezoneName") or "UTC"
+    splits = []
+    for item in items if isinstance(items, Iterable) else ():
+        try:
+            stamp = int(item["date"])
+            numerator, denominator = float(item["numerator"]), float(item["denominator"])
+            day = pd.Timestamp(stamp, unit="s", tz="UTC").tz_convert(tz).date()
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise YahooFetchError(f"{ticker}: Yahoo reported a split that cannot be read "
+                                  f"({str(item)[:80]}); nothing stored", "payload") from exc
+        if not (np.isfinite([numerator, denominator]).all() and numerator > 0
+                and denominator > 0):
+            raise YahooFetchError(f"{ticker}: Yahoo reported a split on {day} of "
+                                  f"{numerator:g}:{denominator:g}, not a ratio of share counts; "
+                                  "nothing stored", "payload")
+        splits.append(Split(day, numerator, denominator))
+    return sorted(set(splits))
+
+
 # -- yfinance plumbing -------------------------------------------------------------------------
 
 
@@ -366,9 +430,14 @@ def _classify(exc: BaseException | None, ticker: str, session: Any, start_index:
     using the HTTP exchanges our session recorded."""
     from curl_cffi.requests import exceptions as curl_exc
 
-    where = "Yahoo Finance" if not settings.rewrites else f"the Yahoo server at {settings.url}"
+    where = ("Yahoo Finance" if not settings.rewrites
+             else f"the Yahoo server at {settings.shown_url}")
     if isinstance(exc, YahooFetchError):
         return exc
+    if isinstance(exc, _TooLarge):
+        return YahooFetchError(
+            f"{ticker}: {where} sent an answer larger than {env.MAX_YAHOO_BYTES_ENV} "
+            f"({settings.max_bytes:,} bytes); nothing stored", "payload")
     if isinstance(exc, curl_exc.Timeout):
         return YahooFetchError(
             f"{ticker}: {where} did not answer within {settings.timeout:g} s (timeout)",
@@ -456,8 +525,10 @@ def fetch_history(ticker: str, start: dt.date | None = None, *,
         else:
             raise _classify(error, ticker, session, start_index, settings) from error
     live_day = None
+    splits: list[Split] = []
     if result is not None:
         live_day = check_raw_chart(result, ticker, now)
+        splits = chart_splits(result, ticker)
     if frame.empty and start is None:
         raise _classify(None, ticker, session, start_index, settings)
     rows = frame_to_rows(frame, ticker)
@@ -468,4 +539,4 @@ def fetch_history(ticker: str, start: dt.date | None = None, *,
             dropped = [live_day]
             rows = rows.loc[~live].reset_index(drop=True)
     return Fetched(ticker, rows, len(exchanges), sum(e.nbytes for e in exchanges),
-                   time.perf_counter() - began, dropped)
+                   time.perf_counter() - began, dropped, splits)

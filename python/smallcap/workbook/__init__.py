@@ -44,7 +44,19 @@ benchmark).
 from __future__ import annotations
 
 from .book import build
-from .cells import EXCEL_EPOCH, Call, Formula, Index, Lookup, Ref, serial, udf
+from .cells import (
+    EXCEL_EPOCH,
+    Best,
+    Call,
+    CountAtLeast,
+    Formula,
+    IfNumber,
+    Index,
+    Lookup,
+    Ref,
+    serial,
+    udf,
+)
 from .evaluate import evaluate, formulas_functions
 from .howto import HOW_TO_USE
 from .layout import (
@@ -77,10 +89,13 @@ __all__ = [
     "SINCE",
     "TICKER_CHOICES",
     "WINDOW_CHOICES",
+    "Best",
     "BuildResult",
     "Call",
+    "CountAtLeast",
     "Formula",
     "FormulaCell",
+    "IfNumber",
     "Index",
     "Lookup",
     "Ref",

@@ -1,7 +1,9 @@
 """Excel values and a tiny formula model: what a cell says, and the value it has.
 
 A formula is built from :class:`Call` (one of our worksheet functions), :class:`Lookup`
-and :class:`Index` (Excel's ``VLOOKUP``/``INDEX`` on a table a call returns), with
+and :class:`Index` (Excel's ``VLOOKUP``/``INDEX`` on a table a call returns),
+:class:`Best` and :class:`CountAtLeast` (the largest value of a table's column, how many
+reach a level), :class:`IfNumber` (a word where a figure is blank), with
 :class:`Ref` arguments naming an input cell or range and carrying its build-time value.
 :meth:`text` is what the cell says; :meth:`value` is what it evaluates to, computed by
 the very function the add-in runs (:mod:`smallcap.udfs`), so the cached value written
@@ -154,7 +156,85 @@ class Index:
         return rows[index - 1][self.column - 1]
 
 
-Formula = Call | Lookup | Index
+def _chosen(table: Call, column: int) -> str:
+    return f"CHOOSECOLS({table.text()},{column})"
+
+
+def _is_number(value: Any) -> bool:
+    """Excel's ISNUMBER of a cell a worksheet function returned (a date is a number)."""
+    return isinstance(value, int | float | dt.date | dt.datetime) and not isinstance(value, bool)
+
+
+def _table_rows(table: Call) -> list[list[Any]] | str:
+    rows = table.value()
+    if isinstance(rows, list):
+        return rows
+    return rows if isinstance(rows, str) else "#N/A"
+
+
+@dataclass(frozen=True)
+class Best:
+    """The largest number in column ``column`` of a table's rows whose first cell is a
+    number (a date): ``MAX(FILTER(CHOOSECOLS(t,c), ISNUMBER(CHOOSECOLS(t,1)) *
+    ISNUMBER(CHOOSECOLS(t,c))))``. A header or summary row (text first) and a blank cell
+    are left out. Excel 365 writes it as a dynamic-array formula."""
+
+    table: Call
+    column: int
+
+    def text(self) -> str:
+        c, first = _chosen(self.table, self.column), _chosen(self.table, 1)
+        return f"MAX(FILTER({c},ISNUMBER({first})*ISNUMBER({c})))"
+
+    def value(self) -> Any:
+        rows = _table_rows(self.table)
+        if isinstance(rows, str):
+            return rows
+        found = [row[self.column - 1] for row in rows
+                 if _is_number(row[0]) and _is_number(row[self.column - 1])]
+        return max(found) if found else "#CALC! no row to take the largest of"
+
+
+@dataclass(frozen=True)
+class CountAtLeast:
+    """How many rows whose first cell is a number (a date) hold at least ``level`` in
+    column ``column``: ``SUMPRODUCT(ISNUMBER(CHOOSECOLS(t,1)) * ISNUMBER(CHOOSECOLS(t,c))
+    * (CHOOSECOLS(t,c)>=level))``."""
+
+    table: Call
+    column: int
+    level: float
+
+    def text(self) -> str:
+        c, first = _chosen(self.table, self.column), _chosen(self.table, 1)
+        return (f"SUMPRODUCT(ISNUMBER({first})*ISNUMBER({c})*({c}>={arg_text(self.level)}))")
+
+    def value(self) -> Any:
+        rows = _table_rows(self.table)
+        if isinstance(rows, str):
+            return rows
+        return sum(1 for row in rows if _is_number(row[0]) and _is_number(
+            row[self.column - 1]) and row[self.column - 1] >= self.level)
+
+
+@dataclass(frozen=True)
+class IfNumber:
+    """``IF(ISNUMBER(x), x, otherwise)``: a formula's number, or a word where it has none
+    (a blank: a figure not known yet)."""
+
+    formula: Lookup | Index | Call
+    otherwise: str
+
+    def text(self) -> str:
+        x = self.formula.text()
+        return f"IF(ISNUMBER({x}),{x},{arg_text(self.otherwise)})"
+
+    def value(self) -> Any:
+        value = self.formula.value()
+        return value if _is_number(value) else self.otherwise
+
+
+Formula = Call | Lookup | Index | Best | CountAtLeast | IfNumber
 
 
 def same(a: Any, b: Any) -> bool:

@@ -22,7 +22,7 @@ SMALL, LARGE = "^RUT", "^GSPC"
 HEAD_ROW = 3  # 0-based row of every chart-data table's header; its rows follow
 REBASED_COL = 19  # T: date, small and large rebased (three columns)
 SERIES_COL = REBASED_COL + 4  # X: ROTATION_SERIES (four columns), after a blank column
-FORWARD_COL = SERIES_COL + 5  # AC: FORWARD_RETURNS (four columns), after a blank column
+FORWARD_COL = SERIES_COL + 5  # AC: FORWARD_RETURNS (seven columns), after a blank column
 # The charts, stacked in column A from the header row down, each this many pixels high,
 # a blank row between two; the printed page ends below the last one.
 HEIGHTS = {"rebased": 340, "spread": 300, "forward": 300}
@@ -72,10 +72,13 @@ def write(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int]) -> None
                                                  b.chart_start.isoformat())),
                         column_formats=returns, header_fmt=f["head"])
     sheet.set_column(FORWARD_COL, FORWARD_COL, 13, f["date"])
-    sheet.set_column(FORWARD_COL + 1, FORWARD_COL + 3, 11, f["pct2"])
+    sheet.set_column(FORWARD_COL + 1, FORWARD_COL + 4, 11, f["pct2"])
+    sheet.set_column(FORWARD_COL + 5, FORWARD_COL + 5, 11, f["int"])
+    sheet.set_column(FORWARD_COL + 6, FORWARD_COL + 6, 11, f["pct2"])
     fwd = b.put_formula(sheet, HEAD_ROW, FORWARD_COL,
                         Call("FORWARD_RETURNS", (HORIZON, 5, 0.01, SMALL, LARGE, SINCE)),
-                        column_formats=returns, header_fmt=f["head"])
+                        column_formats=[*returns, f["pct2"], f["int"], f["pct2"]],
+                        header_fmt=f["head"])
 
     _rebased_chart(b, sheet, table["date"].iloc[first].isoformat(), rebased, last - first + 1)
     if isinstance(rot, list) and len(rot) > 1:
@@ -171,7 +174,8 @@ def _spread_chart(b: Builder, sheet: Any, n: int) -> None:
 
 def _forward_chart(b: Builder, sheet: Any, episodes: int) -> None:
     chart = b.book.add_chart({"type": "column"})
-    for k, name, color in ((1, NAMES[SMALL], "#C00000"), (2, NAMES[LARGE], "#1F3864")):
+    for k, name, color in ((1, NAMES[SMALL], "#C00000"), (2, NAMES[LARGE], "#1F3864"),
+                           (4, f"{NAMES[SMALL]}: peak within the {HORIZON} days", "#F4B183")):
         chart.add_series({
             "name": name,
             "categories": f"=Charts!{_rows(FORWARD_COL, episodes)}",
@@ -179,10 +183,11 @@ def _forward_chart(b: Builder, sheet: Any, episodes: int) -> None:
             "fill": {"color": color}, "gap": 80,
         })
     chart.set_title({"name": f"Return over the {HORIZON} trading days after each "
-                     "five-day streak of gains above 1%", "name_font": {"size": 12}})
+                     "five-day streak of gains above 1%, and the peak within them",
+                     "name_font": {"size": 12}})
     chart.set_x_axis({"name": "signal day (fifth day of the streak)", "text_axis": True,
                       "num_format": "yyyy-mm-dd", "label_position": "low"})
-    chart.set_y_axis({"name": f"{HORIZON}-day return", "num_format": "0%",
+    chart.set_y_axis({"name": "over the signal close", "num_format": "0%",
                       "major_gridlines": _grid()})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": WIDTH, "height": HEIGHTS["forward"]})

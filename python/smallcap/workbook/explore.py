@@ -28,7 +28,7 @@ HEADING_ROW = 2  # 0-based: "Inputs", "Answers", the monitor's title; blocks sta
 INPUT_COL, ANSWER_COL = 0, 3  # label columns; the value is in the column to the right
 TABLE_GAP = 2  # blank rows between the longest block above and the tables' titles
 PRINTED_TABLE_ROWS = 30
-EPISODES_COL, FORWARD_COL, SERIES_COL = 0, 6, 11  # A:E, G:J, L:O
+EPISODES_COL, FORWARD_COL, SERIES_COL = 0, 6, 14  # A:E, G:M, O:R
 LAST_COL = SERIES_COL + 3  # O
 
 # The rotation monitor, above the forward returns and rotation series tables: its title
@@ -47,11 +47,12 @@ MONITOR_NOTES = (
 MONITOR_ROWS = 1 + len(MONITOR_PAIRS) + len(MONITOR_NOTES)  # below its title row
 
 # Column widths: each table's columns keep their formats wherever a recalculated spill
-# grows to: A:E episodes, G:J forward returns, L:O rotation series. F and K separate the
-# tables; K, under the monitor's third window, is as wide as a window column.
+# grows to: A:E episodes, G:M forward returns, O:R rotation series. F and N separate the
+# tables; N, under the monitor's last window, is as wide as a window column.
 WIDTHS = (("A:A", 24, "date"), ("B:C", 12, "date"), ("D:D", 34, "int"), ("E:E", 12, "pct2"),
-          ("F:F", 2, "plain"), ("G:G", 14, "date"), ("H:J", 12, "pct2"), ("K:K", 12, "plain"),
-          ("L:L", 12, "date"), ("M:O", 12, "pct2"))
+          ("F:F", 2, "plain"), ("G:G", 14, "date"), ("H:K", 12, "pct2"), ("L:L", 12, "int"),
+          ("M:M", 12, "pct2"), ("N:N", 12, "plain"), ("O:O", 12, "date"),
+          ("P:R", 12, "pct2"))
 
 # -- data validation of the inputs ------------------------------------------------------------
 
@@ -133,20 +134,25 @@ def answers(r: dict[str, Ref]) -> list[tuple[str, Formula, str]]:
         ("Highest close since", Call("HIGHEST_SINCE", (r["small"], r["as_of"])), "date"),
         ("Rate beta (252 days, ^TNX)",
          Call("RATE_BETA", (252, r["small"], "^TNX", r["as_of"])), "num3"),
+        ("How rare: spreads since the start date at or below",
+         Call("SPREAD_PERCENTILE", (r["window"], r["small"], r["large"], r["as_of"],
+                                    r["since"])), "pct"),
     ]
 
 
 def tables(r: dict[str, Ref], f: dict[str, Any]) -> list[tuple[int, str, Call, list[Any]]]:
     """(column, title, formula, column formats) of each spilled table."""
     returns = [f["date"], f["pct2"], f["pct2"], f["pct2"]]
+    forward = [*returns, f["pct2"], f["int"], f["pct2"]]  # peak gain, peak day, drawdown
     return [
         (EPISODES_COL, "Streak episodes: STREAK_EPISODES(length, threshold, small, since, as_of)",
          Call("STREAK_EPISODES", (r["length"], r["threshold"], r["small"], r["since"],
                                   r["as_of"])),
          [f["date"], f["date"], f["date"], f["int"], f["pct2"]]),
-        (FORWARD_COL, "FORWARD_RETURNS(horizon, length, threshold, small, large, since)",
+        (FORWARD_COL, "FORWARD_RETURNS(horizon, length, threshold, small, large, since, "
+         "as_of)",
          Call("FORWARD_RETURNS", (r["horizon"], r["length"], r["threshold"], r["small"],
-                                  r["large"], r["since"])), returns),
+                                  r["large"], r["since"], r["as_of"])), forward),
         (SERIES_COL, "ROTATION_SERIES(window, small, large, from)",
          Call("ROTATION_SERIES", (r["window"], r["small"], r["large"], r["start"])), returns),
     ]

@@ -1,0 +1,223 @@
+"""Plausibility of price rows before they are written: the same rules for every source.
+
+Pure checks (no I/O) used on every write path: :meth:`smallcap.store.Store.write` (through
+:func:`smallcap.store.normalise_rows`) checks every row it is given and, inside its
+transaction and before anything is written, the closes it would revise; the Yahoo refresh
+checks an adjusted-close rescale before asking for it; the CSV loader uses the same value
+and year rules to name the bad line. A refusal is one :class:`~smallcap.errors.ImplausibleData`
+naming the ticker, the date and the values.
+
+The rules:
+
+- **values**: a close and an adjusted close are finite numbers greater than 0;
+- **dates**: a whole trading day (nothing after it), year :data:`MIN_YEAR` to
+  :data:`MAX_YEAR`;
+- **revisions**: a write that would move more than :data:`MAX_REVISED` stored closes by
+  more than the tolerance (``SMALLCAP_REVISION_TOLERANCE``, 0.1%), or any one stored close by
+  more than :data:`MAX_MOVE`, is refused unless the caller replaces the ticker's rows or
+  says what explains the revision (``explained_by``: a split, a re-fetch of the whole
+  history);
+- **rescale**: an adjusted-close rescale of the older stored rows needs a finite factor
+  inside :data:`FACTOR_BAND` per refresh;
+- **uniform revisions**: every overlapping close moved by one common ratio
+  (:func:`common_ratio`) is a rescaled series; :mod:`smallcap.analytics.revisions` decides
+  whether a split the source reports explains it (else it is refused).
+
+Lives below the store (it imports only errors and settings) so that the store, the sources
+and the adapters all use this one copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import settings
+from ..errors import ImplausibleData
+
+MIN_YEAR = 1900  # first year a stored trading day may have
+MAX_YEAR = 2100  # last year
+MAX_REVISED = 5  # stored closes one write may revise beyond the tolerance
+MAX_MOVE = 0.20  # the largest relative move of any one stored close a write may make
+FACTOR_BAND = (0.5, 1.5)  # an adjusted-close rescale per refresh, inclusive
+MIN_UNIFORM = 2  # overlapping closes that, all moved by one ratio, make a uniform revision
+
+_FIRST_DAY = np.datetime64(f"{MIN_YEAR}-01-01", "D")
+_LAST_DAY = np.datetime64(f"{MAX_YEAR}-12-31", "D")
+
+
+# -- values and dates -----------------------------------------------------------------------
+
+
+def bad_prices(values: np.ndarray) -> np.ndarray:
+    """Mask of the values that are not a price: not finite, or not greater than 0."""
+    values = np.asarray(values, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(values) | ~(values > 0)
+
+
+def bad_years(days: np.ndarray) -> np.ndarray:
+    """Mask of the days (``datetime64[D]``) outside :data:`MIN_YEAR` .. :data:`MAX_YEAR`."""
+    days = np.asarray(days).astype("datetime64[D]")
+    return (days < _FIRST_DAY) | (days > _LAST_DAY)
+
+
+def year_rule() -> str:
+    return f"years {MIN_YEAR} to {MAX_YEAR}"
+
+
+def check_values(ticker: str, days: np.ndarray, close: np.ndarray, adj: np.ndarray) -> None:
+    """Raise :class:`ImplausibleData` when a day is outside the years allowed or a close or
+    adjusted close is not a number > 0; the message names the first such row."""
+    years = bad_years(days)
+    if years.any():
+        first = np.flatnonzero(years)[0]
+        raise ImplausibleData(f"{ticker}: {int(years.sum())} row(s) dated outside "
+                              f"{year_rule()} (first {days[first]}); nothing stored")
+    bad = bad_prices(close) | bad_prices(adj)
+    if bad.any():
+        first = np.flatnonzero(bad)[0]
+        raise ImplausibleData(
+            f"{ticker}: {int(bad.sum())} row(s) have no valid close (first {days[first]}: "
+            f"close {_num(close[first])}, adjusted close {_num(adj[first])}); a close must "
+            "be a number > 0; nothing stored")
+
+
+# -- revisions of stored closes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far one write may revise stored closes: ``tolerance`` (relative move that counts as
+    a revision), ``max_revised`` such revisions, and no stored close moved by more than
+    ``max_move``. ``remedy`` ends the refusal's message (what the user can do)."""
+
+    tolerance: float = settings.DEFAULT_REVISION_TOLERANCE
+    max_revised: int = MAX_REVISED
+    max_move: float = MAX_MOVE
+    remedy: str = ""
+
+    @classmethod
+    def from_settings(cls, remedy: str = "") -> Limits:
+        """The limits now: the tolerance is ``SMALLCAP_REVISION_TOLERANCE``."""
+        return cls(tolerance=settings.revision_tolerance(), remedy=remedy)
+
+
+def relative_moves(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``|new - old| / |old|`` (inf where old is 0; NaN where there is no old close)."""
+    old = np.asarray(old, dtype="float64")
+    new = np.asarray(new, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.abs(new - old) / np.abs(old)
+
+
+def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
+                    new: np.ndarray, limits: Limits, *, scale: np.ndarray | None = None,
+                    note: str = "") -> None:
+    """Raise :class:`ImplausibleData` when writing closes ``new`` over the stored ``old`` (NaN:
+    no stored close that day) would revise more than ``limits.max_revised`` closes beyond
+    ``limits.tolerance``, or move any one by more than ``limits.max_move``. The message names
+    the ticker, how many closes, and the first offending date with its old and new close.
+
+    ``scale`` (per day; splits a source reports) is what explains part of the move: each old
+    close is compared as ``old / scale``, while the message still shows the stored one.
+    ``note`` follows the values in the message (what was, or was not, explained)."""
+    moves = relative_moves(old if scale is None else np.asarray(old, dtype="float64") / scale,
+                           new)
+    known = ~np.isnan(np.asarray(old, dtype="float64"))
+    with np.errstate(invalid="ignore"):
+        revised = known & (moves > limits.tolerance)
+        large = known & (moves > limits.max_move)
+    count = int(revised.sum())
+    if count > limits.max_revised:
+        first = int(np.flatnonzero(revised)[0])
+        reason = (f"would revise {count} stored close(s) by more than "
+                  f"{percent(limits.tolerance)} (at most {limits.max_revised} may be)")
+    elif large.any():
+        first = int(np.flatnonzero(large)[0])
+        reason = (f"would move {int(large.sum())} stored close(s) by more than "
+                  f"{percent(limits.max_move)}")
+    else:
+        return
+    message = (f"{ticker}: {reason}, first {_day(days[first])}: {_num(old[first])} -> "
+               f"{_num(new[first])} ({_change(old[first], new[first])})"
+               f"{', ' + note if note else ''}; nothing stored")
+    if limits.remedy:
+        message += f"; {limits.remedy}"
+    raise ImplausibleData(message)
+
+
+def common_ratio(old: np.ndarray, new: np.ndarray, tolerance: float) -> float | None:
+    """The one ratio ``new / old`` by which every one of (at least :data:`MIN_UNIFORM`)
+    stored closes moved, each beyond ``tolerance`` and all within ``tolerance`` of their
+    median: the mark of a rescaled series (a split, or a source changing its basis), not of
+    corrected closes. None otherwise."""
+    old = np.asarray(old, dtype="float64")
+    new = np.asarray(new, dtype="float64")
+    if len(old) < MIN_UNIFORM:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = new / old
+    if not (np.isfinite(ratios).all() and (ratios > 0).all()):
+        return None
+    ratio = float(np.median(ratios))
+    if abs(ratio - 1.0) <= tolerance or (np.abs(ratios / ratio - 1.0) > tolerance).any():
+        return None
+    if (np.abs(ratios - 1.0) <= tolerance).any():
+        return None
+    return ratio
+
+
+def refuse_uniform(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
+                   new: np.ndarray, ratio: float, limits: Limits, why: str) -> None:
+    """Raise :class:`ImplausibleData` for a uniform revision (every stored close ``old``
+    moved to ``new`` by ``ratio``, see :func:`common_ratio`) that nothing explains (``why``,
+    e.g. ``that no split Yahoo reports explains``): the message of
+    :func:`check_revisions` when the limits refuse it anyway, else its own."""
+    note = f"every overlapping close by one ratio, {_num(ratio)}, {why}"
+    check_revisions(ticker, days, old, new, limits, note=note)
+    message = (f"{ticker}: would revise all {len(old)} overlapping stored closes by one ratio, "
+               f"{_num(ratio)}, {why}, first {_day(days[0])}: {_num(old[0])} -> "
+               f"{_num(new[0])} ({_change(old[0], new[0])}); nothing stored")
+    if limits.remedy:
+        message += f"; {limits.remedy}"
+    raise ImplausibleData(message)
+
+
+# -- adjusted-close rescale ---------------------------------------------------------------------
+
+
+def check_rescale(ticker: str, factor: float, day: dt.date) -> None:
+    """Raise :class:`ImplausibleData` unless ``factor`` (the move of the source's adjustment
+    factor on ``day``, by which the older stored adjusted closes would be rescaled) is finite
+    and inside :data:`FACTOR_BAND`."""
+    low, high = FACTOR_BAND
+    if not (math.isfinite(factor) and low <= factor <= high):
+        raise ImplausibleData(
+            f"{ticker}: the adjusted close of {day} implies rescaling the stored adjusted "
+            f"closes by a factor of {_num(factor)}, outside {low:g} to {high:g}; "
+            "nothing stored")
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+
+def percent(fraction: float) -> str:
+    """0.001 -> ``0.1%``, 0.2 -> ``20%``."""
+    return f"{fraction * 100:.6g}%"
+
+
+def _num(value: float) -> str:
+    return f"{float(value):.6g}"
+
+
+def _change(old: float, new: float) -> str:
+    """``+25.0%``; for a stored close of 0 (written before these rules): ``was 0``."""
+    return f"{new / old - 1:+.1%}" if old != 0 else "was 0"
+
+
+def _day(value: object) -> str:
+    return str(value)[:10]

@@ -1,0 +1,240 @@
+"""Plausibility on every write path: the rules (smallcap.analytics.plausible), the store's
+write, load-csv and load-dir. Every refused write leaves the stored rows byte-identical
+(a dump of ``SELECT * FROM prices`` before and after)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smallcap import api
+from smallcap.analytics import plausible
+from smallcap.cli import main
+from smallcap.errors import ImplausibleData, SourceError
+from smallcap.store import Store
+
+LIMITS = plausible.Limits(tolerance=0.001)
+
+
+def prices(path: Path) -> list[tuple]:
+    """Every stored row, exactly as SQLite holds it."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT * FROM prices ORDER BY ticker, date").fetchall()
+    finally:
+        conn.close()
+
+
+def rows(start: str, values: list[float], adj: list[float] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame({"date": pd.bdate_range(start, periods=len(values)), "close": values})
+    if adj is not None:
+        frame["adj_close"] = adj
+    return frame
+
+
+@pytest.fixture
+def held(empty_store: Store) -> Store:
+    """^RUT on ten business days from 2024-01-01, closes 100 ... 109."""
+    empty_store.write("^RUT", rows("2024-01-01", [100.0 + i for i in range(10)]), "t")
+    return empty_store
+
+
+def write_csv(folder: Path, name: str, lines: list[str]) -> Path:
+    path = folder / name
+    path.write_text("Date,Close\n" + "".join(f"{line}\n" for line in lines))
+    return path
+
+
+# -- the rules ---------------------------------------------------------------------------------
+
+
+def test_price_and_year_masks() -> None:
+    values = np.array([1.0, 0.0, -1.0, math.inf, math.nan, 1e-300])
+    assert plausible.bad_prices(values).tolist() == [False, True, True, True, True, False]
+    days = np.array(["1899-12-31", "1900-01-01", "2100-12-31", "2101-01-01"],
+                    dtype="datetime64[D]")
+    assert plausible.bad_years(days).tolist() == [True, False, False, True]
+
+
+@pytest.mark.parametrize("old,new,match", [
+    ([100.0] * 6, [101.0] * 6, r"would revise 6 stored close\(s\) by more than 0.1% "
+                               r"\(at most 5 may be\), first 2024-01-01: 100 -> 101 \(\+1.0%\)"),
+    ([100.0, 200.0], [100.0, 250.0], r"would move 1 stored close\(s\) by more than 20%, first "
+                                     r"2024-01-02: 200 -> 250 \(\+25.0%\)"),
+    ([100.0, 0.0], [100.0, 5.0], r"first 2024-01-02: 0 -> 5 \(was 0\)"),
+])
+def test_revisions_beyond_the_limits_are_named(old, new, match) -> None:
+    days = [str(d.date()) for d in pd.bdate_range("2024-01-01", periods=len(old))]
+    with pytest.raises(ImplausibleData, match=match) as caught:
+        plausible.check_revisions("^RUT", days, np.array(old), np.array(new), LIMITS)
+    assert caught.value.message.startswith("^RUT: ") and "\n" not in caught.value.message
+
+
+def test_revisions_within_the_limits_pass() -> None:
+    days = [str(d.date()) for d in pd.bdate_range("2024-01-01", periods=8)]
+    old = np.array([100.0] * 5 + [math.nan] * 3)  # three new days: not revisions
+    plausible.check_revisions("^RUT", days, old, np.array([119.0] * 8), LIMITS)  # 5 at +19%
+    tiny = np.full(8, 100.0)
+    plausible.check_revisions("^RUT", days, tiny, tiny * 1.0009, LIMITS)  # under 0.1%
+
+
+@pytest.mark.parametrize("factor", [0.0, -1.0, 1e-9, 0.49, 1.51, math.inf, math.nan])
+def test_a_rescale_outside_the_band_is_refused(factor: float) -> None:
+    with pytest.raises(ImplausibleData, match=rf"IWM: the adjusted close of 2024-07-16 implies "
+                       rf"rescaling the stored adjusted closes by a factor of {factor:.6g}, "
+                       r"outside 0.5 to 1.5; nothing stored"):
+        plausible.check_rescale("IWM", factor, dt.date(2024, 7, 16))
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.97, 1.0, 1.5])
+def test_a_rescale_inside_the_band_passes(factor: float) -> None:
+    plausible.check_rescale("IWM", factor, dt.date(2024, 7, 16))
+
+
+# -- Store.write: every row, every writer ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad,match", [
+    (rows("2024-01-02", [100.0, 0.0]), r"no valid close \(first 2024-01-03: close 0, adjusted "
+                                       r"close 0\); a close must be a number > 0"),
+    (rows("2024-01-02", [-1.0]), r"first 2024-01-02: close -1"),
+    (rows("2024-01-02", [1.0], adj=[0.0]), r"first 2024-01-02: close 1, adjusted close 0"),
+    (rows("2024-01-02", [math.inf]), "close inf"),
+    (rows("2024-01-02", [math.nan]), "close nan"),
+    (pd.DataFrame({"date": ["2024-07-16junk"], "close": [1.0]}),
+     r"'2024-07-16junk' is not a date \(expected YYYY-MM-DD\)"),
+    (pd.DataFrame({"date": ["2024-07-161"], "close": [1.0]}), "'2024-07-161' is not a date"),
+    (pd.DataFrame({"date": ["2024-07-16 10:30"], "close": [1.0]}), "is not a date"),
+    (pd.DataFrame({"date": [pd.Timestamp("2024-07-16 10:30")], "close": [1.0]}),
+     "2024-07-16 10:30:00 is not a whole day"),
+    (pd.DataFrame({"date": ["0001-01-01"], "close": [1.0]}), r"outside years 1900 to 2100"),
+    (pd.DataFrame({"date": ["9999-12-31"], "close": [1.0]}), r"first 9999-12-31"),
+    (pd.DataFrame({"date": [dt.date(1899, 12, 29)], "close": [1.0]}), "outside years"),
+    (pd.DataFrame({"date": [pd.NaT], "close": [1.0]}), r"1 row\(s\) have no date"),
+    (pd.DataFrame({"date": [20240716], "close": [1.0]}), "numbers, not dates"),
+])
+def test_implausible_rows_are_refused_by_every_write(held: Store, bad: pd.DataFrame,
+                                                     match: str) -> None:
+    before = prices(held.path)
+    with pytest.raises(SourceError, match=match) as caught:
+        held.write("^RUT", bad, "t")
+    assert caught.value.message.startswith("^RUT: ") and "\n" not in caught.value.message
+    assert prices(held.path) == before
+
+
+def test_the_write_refuses_a_revision_beyond_the_limits_before_writing(held: Store) -> None:
+    before = prices(held.path)
+    version = held.version()
+    log = len(held.refresh_log())
+    many = rows("2024-01-01", [110.0 + i for i in range(12)])  # 10 revised by ~10%, 2 new
+    with pytest.raises(ImplausibleData, match=r"would revise 10 stored close\(s\)"):
+        held.write("^RUT", many, "t", limits=LIMITS)
+    lone = rows("2024-01-12", [109.0 * 0.75, 200.0])  # one close -25%, one new day
+    with pytest.raises(ImplausibleData, match=r"would move 1 stored close\(s\) by more than 20%, "
+                                              r"first 2024-01-12: 109 -> 81.75 \(-25.0%\)"):
+        held.write("^RUT", lone, "t", limits=LIMITS)
+    assert prices(held.path) == before
+    assert held.version() == version and len(held.refresh_log()) == log
+
+
+def test_replace_or_an_explanation_lets_a_revision_through(held: Store) -> None:
+    doubled = rows("2024-01-01", [200.0 + 2 * i for i in range(10)])
+    result = held.write("^RUT", doubled, "split", limits=LIMITS, explained_by="a 2:1 split")
+    assert len(result.revised) == 10
+    assert held.refresh_log()["message"].iloc[0] == "revisions explained by a 2:1 split"
+    back = rows("2024-01-01", [100.0 + i for i in range(10)])
+    assert held.write("^RUT", back, "t", limits=LIMITS, replace=True).added == 10
+    assert [r[2] for r in prices(held.path)] == [100.0 + i for i in range(10)]
+
+
+def test_small_revisions_and_new_days_pass_the_limits(held: Store) -> None:
+    update = rows("2024-01-10", [107.5, 108.5, 109.5, 110.0, 111.0])  # 3 revised, 2 new
+    result = held.write("^RUT", update, "t", limits=LIMITS)
+    assert result.added == 2 and len(result.revised) == 3
+
+
+# -- load-csv and load-dir ------------------------------------------------------------------------
+
+
+def test_load_csv_of_the_wrong_file_is_refused_and_replace_takes_it(
+        shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    store = tmp_path / "s.sqlite"
+    assert main(["--store", str(store), "load-csv", "^RUT", str(shared_data / "RUT.csv")]) == 0
+    capsys.readouterr()
+    before = prices(store)
+    assert main(["--store", str(store), "load-csv", "^RUT", str(shared_data / "IWM.csv")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        "smallcap: ^RUT: would revise 6473 stored close(s) by more than 0.1% (at most 5 may be)"
+        ", first 2000-05-26: 457.37 -> 32.9291 (-92.8%); nothing stored; if IWM.csv is right "
+        "for ^RUT, load it with --replace (replace=True)\n")
+    assert prices(store) == before
+    code = main(["--store", str(store), "load-csv", "^RUT", str(shared_data / "IWM.csv"),
+                 "--replace"])
+    assert code == 0 and capsys.readouterr().out.startswith("^RUT: 6473 rows added, 0 revised")
+    assert len(prices(store)) == 6473
+
+
+def test_a_csv_close_of_zero_is_refused(held: Store, tmp_path: Path) -> None:
+    before = prices(held.path)
+    path = write_csv(tmp_path, "zero.csv", ["2024-01-15,110", "2024-01-16,0"])
+    with pytest.raises(ImplausibleData, match=r"zero.csv, line 3: Close '0' is not a number > 0"):
+        api.load_csv("^RUT", path, store=held)
+    assert prices(held.path) == before
+
+
+def test_accepted_revisions_print_one_line(held: Store, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture) -> None:
+    path = write_csv(tmp_path, "r.csv", ["2024-01-11,108.5", "2024-01-12,109", "2024-01-15,110"])
+    assert main(["--store", str(held.path), "load-csv", "^RUT", str(path)]) == 0
+    assert capsys.readouterr().out == (
+        "^RUT: 1 rows added, 1 revised (1 by more than 0.1%, first 2024-01-11: 108 -> 108.5); "
+        "file covers 2024-01-11 to 2024-01-15\n")
+
+
+def test_load_dir_loads_what_is_valid_and_names_each_refused_file(
+        held: Store, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_csv(folder, "IWM.CSV", ["2024-01-02,50", "2024-01-03,51"])  # upper-case suffix
+    write_csv(folder, "spy.csv", ["2024-01-02,400"])
+    write_csv(folder, "QQQ.csv", ["2024-01-02,400", "2024-01-03,0"])  # a close of 0
+    write_csv(folder, "RUT.csv", [f"2024-01-{d:02},{500 + d}" for d in range(1, 13)])  # wrong
+    write_csv(folder, "bad name.csv", ["2024-01-02,1"])  # not a ticker
+    (folder / "dir.csv").mkdir()  # not a file
+    (folder / "notes.txt").write_text("not a CSV")
+    rut = [r for r in prices(held.path) if r[0] == "^RUT"]
+    assert main(["--store", str(held.path), "load-dir", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "IWM: 2 rows added, 0 revised; file covers 2024-01-02 to 2024-01-03",
+        "SPY: 1 rows added, 0 revised; file covers 2024-01-02 to 2024-01-02"]
+    refused = err.splitlines()
+    assert [line.split(":")[0] for line in refused] == [
+        "refused QQQ.csv", "refused RUT.csv", "refused bad name.csv", "refused dir.csv",
+        "smallcap"]
+    assert "line 3: Close '0' is not a number > 0" in refused[0]
+    assert "^RUT: would revise" in refused[1]
+    assert "is not a ticker symbol" in refused[2]
+    assert "is a folder, not a file" in refused[3]
+    assert refused[4] == ("smallcap: loaded 2 of 6 file(s); refused QQQ.csv, RUT.csv, "
+                          "bad name.csv, dir.csv")
+    stored = prices(held.path)
+    assert [r for r in stored if r[0] == "^RUT"] == rut
+    assert {r[0] for r in stored} == {"^RUT", "IWM", "SPY"}
+
+
+def test_load_dir_of_a_folder_without_csv_files(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["--store", str(tmp_path / "s.sqlite"), "load-dir", str(tmp_path)]) == 2
+    assert "holds no .csv file" in capsys.readouterr().err
+    assert main(["--store", str(tmp_path / "s.sqlite"), "load-dir",
+                 str(tmp_path / "notes.txt")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
