@@ -45,6 +45,7 @@ def _is_submodule(name: str) -> bool:
 
 
 def _catalogue_names() -> list[str]:
+    from . import api  # noqa: F401  (its declarations fill the catalogue)
     from .catalogue import functions
 
     return [fn.name for fn in functions()]

@@ -303,8 +303,8 @@ def excel_names() -> dict[str, Function]:
 
 
 def _load() -> None:
-    if not _REGISTRY:
-        from . import api  # noqa: F401  (the declarations register themselves)
+    if not _REGISTRY:  # the declarations live above this module: never imported from here
+        raise RuntimeError("no function is declared yet: import smallcap.api first")
 
 
 # -- the Python adapter -------------------------------------------------------------------

@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 
 from .errors import BadArgument, OutOfRange
-from .settings import CALENDAR_WINDOWS
+from .settings import CALENDAR_WINDOWS, TICKER_RE
 
-TICKER_RE = re.compile(r"[A-Z0-9^.=-]{1,20}")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_WHOLE = 100_000  # trading days, run lengths, horizons: ~400 years is plenty
 

@@ -1,7 +1,7 @@
 """Every setting and shared convention of smallcap, stated once.
 
-The lowest layer with :mod:`smallcap.errors` and :mod:`smallcap.params`: it imports
-nothing else from the package at module level, so every layer may import it. The
+The lowest layer with :mod:`smallcap.errors`: it imports nothing else from the package,
+so every layer, :mod:`smallcap.params` included, may import it. The
 environment is read when a function is called, never cached at import; a malformed
 value raises :class:`~smallcap.errors.BadArgument` naming the variable, in one line.
 
@@ -33,6 +33,7 @@ DEFAULT_LARGE = "^GSPC"  # the large-cap index it is compared with
 DEFAULT_RATE = "^TNX"  # the ten-year yield (percent) behind RATE_BETA
 DEFAULT_SINCE = "1979-01-01"  # first day streak episodes are counted from (RUT's inception)
 CALENDAR_WINDOWS = ("1W", "1M", "3M", "6M", "1Y", "YTD")
+TICKER_RE = re.compile(r"[A-Z0-9^.=-]{1,20}")  # a Yahoo symbol, after trimming and upper-casing
 SUMMARY_COUNT = "count"  # FORWARD_RETURNS' summary rows, below the episodes
 SUMMARY_MEDIAN = "median"
 SUMMARY_MEAN = "mean"
@@ -143,9 +144,12 @@ def default_tickers() -> tuple[str, ...]:
     text = _env(TICKERS_ENV)
     if not text:
         return DEFAULT_TICKERS
-    from . import params
-
-    return tuple(params.ticker(t, TICKERS_ENV) for t in text.split(",") if t.strip())
+    symbols = tuple(t.strip().upper() for t in text.split(",") if t.strip())
+    for symbol in symbols:
+        if not TICKER_RE.fullmatch(symbol):
+            raise BadArgument(TICKERS_ENV, f"{symbol!r} is not a ticker symbol: use 1-20 "
+                              "characters from A-Z 0-9 ^ . = - (e.g. ^RUT,^GSPC,IWM)")
+    return symbols
 
 
 def revision_tolerance() -> float:
