@@ -238,3 +238,126 @@ def test_load_dir_of_a_folder_without_csv_files(tmp_path: Path,
     assert main(["--store", str(tmp_path / "s.sqlite"), "load-dir",
                  str(tmp_path / "notes.txt")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+# -- what a revision means (smallcap.analytics.revisions): splits and dividends ------------------
+
+from smallcap.analytics import revisions  # noqa: E402
+from smallcap.analytics.revisions import Split  # noqa: E402
+
+
+def stored_frame(start: str, values: list[float], adj: list[float] | None = None) -> pd.DataFrame:
+    """Stored rows as Store.frame gives them: indexed by date, close and adj_close."""
+    index = pd.DatetimeIndex(pd.bdate_range(start, periods=len(values)), name="date")
+    return pd.DataFrame({"close": values, "adj_close": adj if adj is not None else values},
+                        index=index)
+
+
+def fetched_rows(start: str, values: list[float], adj: list[float] | None = None) -> pd.DataFrame:
+    frame = rows(start, values, adj if adj is not None else values)
+    frame["date"] = frame["date"].to_numpy().astype("datetime64[D]")
+    return frame
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def test_common_ratio_is_every_close_moved_by_one_ratio() -> None:
+    old = np.array([100.0, 200.0, 50.0])
+    assert plausible.common_ratio(old, old / 2, 0.001) == pytest.approx(0.5)
+    assert plausible.common_ratio(old, old * 1.0005, 0.001) is None  # within the tolerance
+    assert plausible.common_ratio(old, old * [0.5, 0.5, 1.0], 0.001) is None  # not all
+    assert plausible.common_ratio(old, old * [0.5, 0.5, 0.52], 0.001) is None  # not one ratio
+    assert plausible.common_ratio(old[:1], old[:1] / 2, 0.001) is None  # one close: a revision
+    assert plausible.common_ratio(np.array([0.0, 1.0]), np.array([1.0, 2.0]), 0.001) is None
+
+
+def test_check_revisions_compares_after_what_a_split_explains() -> None:
+    days = [str(d.date()) for d in pd.bdate_range("2024-01-01", periods=6)]
+    old = np.full(6, 100.0)
+    plausible.check_revisions("IWM", days, old, old / 2, LIMITS, scale=np.full(6, 2.0))
+    with pytest.raises(ImplausibleData, match=r"^IWM: would revise 6 stored close\(s\) by more "
+                       r"than 0.1% \(at most 5 may be\), first 2024-01-01: 100 -> 50 \(-50.0%\), "
+                       r"after a note; nothing stored$"):
+        plausible.check_revisions("IWM", days, old, old / 2, LIMITS, scale=np.full(6, 1.5),
+                                  note="after a note")
+
+
+def test_a_uniform_revision_nothing_explains_is_refused_with_one_line() -> None:
+    days = ["2024-01-01", "2024-01-02"]
+    with pytest.raises(ImplausibleData) as caught:
+        plausible.refuse_uniform("IWM", days, np.array([100.0, 110.0]),
+                                 np.array([101.0, 111.1]), 1.01, LIMITS, "that nothing explains")
+    assert caught.value.message == (
+        "IWM: would revise all 2 overlapping stored closes by one ratio, 1.01, that nothing "
+        "explains, first 2024-01-01: 100 -> 101 (+1.0%); nothing stored")
+
+
+def test_a_split_after_the_last_check_means_a_whole_history() -> None:
+    stored = stored_frame("2024-01-01", [100.0, 101.0, 102.0])
+    fetched = fetched_rows("2024-01-01", [100.0, 101.0, 102.0, 51.5])
+    split = Split(day("2024-01-04"), 2.0, 1.0)
+    meaning = revisions.judge_overlap("IWM", stored, fetched, [split], day("2024-01-03"), LIMITS)
+    assert meaning.kind == "split" and meaning.splits == (split,)
+    # recorded already (checked through its day), and the overlap agrees: nothing to do
+    assert revisions.judge_overlap("IWM", stored, fetched, [split], day("2024-01-04"),
+                                   LIMITS) == revisions.PLAIN
+    # recorded, but every overlapping close moved by its ratio (Yahoo adjusted late): a split
+    halved = fetched_rows("2024-01-01", [50.0, 50.5, 51.0])
+    meaning = revisions.judge_overlap("IWM", stored, halved, [split], day("2024-01-04"), LIMITS)
+    assert meaning.kind == "split" and meaning.splits == (split,)
+    with pytest.raises(ImplausibleData, match="that no split Yahoo reports explains"):
+        revisions.judge_overlap("IWM", stored, halved, [], day("2024-01-04"), LIMITS)
+
+
+def test_a_dividend_rescale_is_decided_in_the_same_place() -> None:
+    stored = stored_frame("2024-01-01", [100.0, 101.0], adj=[90.0, 90.9])
+    moved = fetched_rows("2024-01-01", [100.0, 101.0, 102.0], adj=[88.2, 89.082, 90.0])
+    meaning = revisions.judge_overlap("IWM", stored, moved, [], None, LIMITS)
+    assert meaning.kind == "rescale" and meaning.day == day("2024-01-01")
+    assert meaning.factor == pytest.approx(0.98)
+    zero = fetched_rows("2024-01-01", [100.0, 101.0], adj=[1e-9, 1e-9])
+    with pytest.raises(ImplausibleData, match=r"factor of 1.11111e-11, outside 0.5 to 1.5"):
+        revisions.judge_overlap("IWM", stored, zero, [], None, LIMITS)
+
+
+def test_a_whole_history_is_explained_stretch_by_stretch() -> None:
+    # stored before two splits (2:1 on Jan 3, 3:1 on Jan 5), each close as traded that day;
+    # Yahoo's history after both
+    stored = stored_frame("2024-01-01", [600.0, 606.0, 306.0, 309.0, 104.0])
+    fetched = fetched_rows("2024-01-01", [100.0, 101.0, 102.0, 103.0, 104.0, 105.0])
+    first, second = Split(day("2024-01-03"), 2.0, 1.0), Split(day("2024-01-05"), 3.0, 1.0)
+    meaning = revisions.judge_history("IWM", stored, fetched, [second, first], None, LIMITS)
+    assert meaning.kind == "split" and meaning.splits == (first, second)
+    assert meaning.revised == 0 and revisions.describe(meaning.splits) == (
+        "splits on 2024-01-03 (2:1), 2024-01-05 (3:1)")
+    # stored after the first split already: only the second explains a move
+    stored = stored_frame("2024-01-01", [300.0, 303.0, 306.0, 309.0])
+    meaning = revisions.judge_history("IWM", stored, fetched, [first, second], None, LIMITS)
+    assert meaning.splits == (second,)
+    # the same history with no split reported is refused
+    with pytest.raises(ImplausibleData, match="with no split Yahoo reports to explain them"):
+        revisions.judge_history("IWM", stored, fetched, [], None,
+                                plausible.Limits(tolerance=0.001, max_revised=3))
+
+
+def test_a_whole_history_must_keep_the_stored_days() -> None:
+    stored = stored_frame("2024-01-01", [100.0 + i for i in range(8)])
+    fetched = fetched_rows("2024-01-09", [100.0, 101.0])  # lacks the 6 days before
+    with pytest.raises(ImplausibleData, match=r"^IWM: Yahoo's whole history lacks 6 stored "
+                       r"day\(s\), first 2024-01-01 \(close 100\); nothing stored$"):
+        revisions.judge_history("IWM", stored, fetched, [], None, LIMITS)
+
+
+def test_a_whole_history_with_a_step_at_a_reported_split_is_refused() -> None:
+    fetched = fetched_rows("2024-01-01", [100.0, 101.0, 50.5, 51.0])  # not adjusted before
+    split = Split(day("2024-01-03"), 2.0, 1.0)
+    with pytest.raises(ImplausibleData, match=r"^IWM: Yahoo reports a split on 2024-01-03 "
+                       r"\(2:1\) but its history is not adjusted for it \(close 2024-01-02: "
+                       r"101, 2024-01-03: 50.5, -50.0%\); nothing stored; try again later$"):
+        revisions.judge_history("IWM", stored_frame("2024-01-01", [100.0]), fetched, [split],
+                                None, LIMITS)
+    # recorded as checked already: not looked at again
+    revisions.judge_history("IWM", stored_frame("2024-01-01", [100.0]), fetched, [split],
+                            day("2024-01-03"), LIMITS)

@@ -445,3 +445,60 @@ def test_credentials_in_the_yahoo_url_are_never_shown(
     messages += filled.refresh_log()["message"].tolist()
     assert "ftp://***@example.com" in messages[0]
     assert not [m for m in messages if secret in m]
+
+
+# -- splits: what the source reads, and the record of splits checked ---------------------------------
+
+
+def test_every_history_request_asks_for_the_split_events(yahoo: YahooServer,
+                                                         filled: Store) -> None:
+    assert refresh(["IWM"], store=filled).ok
+    [chart] = [r for r in yahoo.chart_requests("IWM") if "period1" in r.query]
+    assert "splits" in chart.query["events"].split(",")
+
+
+def test_the_source_reads_reported_splits_on_their_trading_day() -> None:
+    stamp = int(pd.Timestamp("2024-06-10 09:30", tz="America/New_York").timestamp())
+    result = {"meta": {"exchangeTimezoneName": "America/New_York"}, "events": {"splits": {
+        str(stamp): {"date": stamp, "numerator": 10.0, "denominator": 1.0, "splitRatio": "10:1"},
+        "1": {"date": stamp - 86400 * 365, "numerator": 1, "denominator": 10}}}}
+    splits = source.chart_splits(result, "NVDA")
+    assert [(str(s.day), s.label, s.ratio) for s in splits] == [
+        ("2023-06-11", "1:10", 0.1), ("2024-06-10", "10:1", 10.0)]
+    assert source.chart_splits({"meta": {}}, "NVDA") == []
+
+
+@pytest.mark.parametrize("event,match", [
+    ({"date": 1718026200, "numerator": 0, "denominator": 1}, "split on 2024-06-10 of 0:1, not a "
+                                                             "ratio of share counts"),
+    ({"date": 1718026200, "numerator": 2, "denominator": float("nan")}, "of 2:nan"),
+    ({"date": "soon", "numerator": 2, "denominator": 1}, "a split that cannot be read"),
+    ({"numerator": 2, "denominator": 1}, "a split that cannot be read"),
+])
+def test_a_split_that_is_not_a_ratio_is_a_payload_fault(event: dict, match: str) -> None:
+    with pytest.raises(source.YahooFetchError, match=match) as caught:
+        source.chart_splits({"events": {"splits": {"x": event}}}, "NVDA")
+    assert caught.value.kind == "payload" and "\n" not in caught.value.message
+
+
+def test_a_refresh_records_the_day_its_splits_are_checked_through(
+    yahoo: YahooServer, filled: Store
+) -> None:
+    from smallcap.sources.refresh import CHECKED, checked_through
+
+    assert checked_through(filled, "^RUT") is None  # loaded from CSV: no record
+    yahoo.cutoff["^RUT"] = np.datetime64("2026-02-06")
+    assert refresh(["^RUT"], store=filled).ok
+    assert filled.refresh_log()["message"].iloc[0] == f"{CHECKED}2026-02-06"
+    assert checked_through(filled, "^RUT") == pd.Timestamp("2026-02-06").date()
+    # days another source added since are not checked: the next request starts at the record
+    since = csv_rows("^RUT", "2026-02-20")
+    filled.write("^RUT", since.loc[since["date"] > np.datetime64("2026-02-06")], "csv")
+    del yahoo.cutoff["^RUT"]
+    yahoo.log.clear()
+    [rut] = refresh(["^RUT"], store=filled).results
+    assert rut.ok and rut.added == 1 and rut.revised == 0
+    [chart] = [r for r in yahoo.chart_requests("^RUT") if "period1" in r.query]
+    asked = pd.Timestamp(int(chart.query["period1"]), unit="s", tz="UTC")
+    assert asked.tz_convert("America/New_York").date() == pd.Timestamp("2026-02-06").date()
+    assert checked_through(filled, "^RUT") == pd.Timestamp("2026-02-23").date()

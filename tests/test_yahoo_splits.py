@@ -70,6 +70,11 @@ def assert_consistent(store: Store, ticker: str, ratio: float, until: str) -> No
                                rtol=1e-12)
 
 
+def history_requests(server: YahooServer, symbol: str) -> list[server_module.Logged]:
+    """The history requests for ``symbol`` (not yfinance's time-zone probe, ``range=1d``)."""
+    return [r for r in server.chart_requests(symbol) if "period1" in r.query]
+
+
 def asked_from(request: server_module.Logged) -> dt.date:
     stamp = pd.Timestamp(int(request.query["period1"]), unit="s", tz="UTC")
     return stamp.tz_convert("America/New_York").date()
@@ -115,11 +120,11 @@ def test_a_split_inside_the_incremental_window_replaces_the_whole_history(
     assert iwm.splits == [Split(dt.date(2026, 2, 9), 2.0, 1.0)]
     assert (iwm.added, iwm.replaced, iwm.revised) == (10, stored, 0)
     assert report.revision_lines() == [f"IWM: {line}"]
-    assert ", 10 row(s) added, " in report.summary()
+    assert ": 10 row(s) added, " in report.summary()
     assert f"{stored} replaced (whole history of IWM)" in report.summary()
     assert_consistent(fetched, "IWM", 2.0, "2026-02-13")
     # the incremental request saw the split; the second asked for the whole history
-    first, second = yahoo.chart_requests("IWM")
+    first, second = history_requests(yahoo, "IWM")
     assert asked_from(first) == dt.date(2026, 1, 23)
     assert asked_from(second) < dt.date(2000, 5, 26)
     logged = fetched.refresh_log()
@@ -132,8 +137,8 @@ def test_a_split_inside_the_incremental_window_replaces_the_whole_history(
     del yahoo.cutoff["IWM"]
     yahoo.log.clear()
     [again] = refresh(["IWM"], store=fetched).results
-    assert again.ok and again.added == 6 and again.replaced == 0 and again.revised == 0
-    [request] = yahoo.chart_requests("IWM")
+    assert again.ok and again.added == 5 and again.replaced == 0 and again.revised == 0
+    [request] = history_requests(yahoo, "IWM")
     assert asked_from(request) == dt.date(2026, 2, 6)
     assert_consistent(fetched, "IWM", 2.0, "2026-02-23")
 
@@ -150,8 +155,25 @@ def test_a_split_older_than_the_window_but_newer_than_the_last_full_fetch_is_cau
     assert iwm.ok, iwm.message
     assert iwm.message.startswith("split on 2026-02-02 (2:1): whole history re-fetched, ")
     assert_consistent(fetched, "IWM", 2.0, "2026-02-23")
-    first, _ = yahoo.chart_requests("IWM")
+    first, _ = history_requests(yahoo, "IWM")
     assert asked_from(first) == dt.date(2026, 1, 30)  # splits were checked through CUT
+
+
+def test_a_whole_history_an_older_smallcap_fetched_counts_as_the_last_check(
+    yahoo: YahooServer, tmp_path: Path
+) -> None:
+    # an older smallcap's log: a whole history from Yahoo (no record of splits checked),
+    # then an incremental refresh across a split on 2026-02-02 that stored a step
+    store = Store(tmp_path / "s.sqlite")
+    store.write("IWM", csv_rows("IWM", CUT), "yahoo")
+    store.write("IWM", csv_rows("IWM", "2026-02-13", since="2026-02-02", scale=2.0), "yahoo")
+    yahoo.splits["IWM"] = [SplitEvent("2026-02-02", 2, 1)]
+    [iwm] = refresh(["IWM"], store=store).results
+    assert iwm.ok and iwm.splits == [Split(dt.date(2026, 2, 2), 2.0, 1.0)], iwm.message
+    first, _ = history_requests(yahoo, "IWM")
+    assert asked_from(first) == dt.date(2026, 1, 30)
+    assert_consistent(store, "IWM", 2.0, "2026-02-23")
+    store.close()
 
 
 def test_a_reverse_split_on_a_ticker_loaded_from_csv(yahoo: YahooServer, loaded: Store) -> None:
@@ -159,7 +181,7 @@ def test_a_reverse_split_on_a_ticker_loaded_from_csv(yahoo: YahooServer, loaded:
     [iwm] = refresh(["IWM"], store=loaded).results
     assert iwm.ok, iwm.message
     assert iwm.message.startswith(f"split on {SPLIT} (1:10): whole history re-fetched, "
-                                  f"{len(csv_rows('IWM', CUT))} row(s) replaced, 16 added")
+                                  f"{len(csv_rows('IWM', CUT))} row(s) replaced, 15 added")
     assert_consistent(loaded, "IWM", 0.1, "2026-02-23")  # every close ten times what it was
 
 
@@ -172,7 +194,7 @@ def test_a_split_already_reflected_by_the_stored_rows_changes_no_close(
     store.write("IWM", csv_rows("IWM", "2026-02-13", scale=2.0), "csv")
     yahoo.splits["IWM"] = [SplitEvent(SPLIT, 2, 1)]
     [iwm] = refresh(["IWM"], store=store).results
-    assert iwm.ok and iwm.revised == 0 and iwm.added == 6, iwm.message
+    assert iwm.ok and iwm.revised == 0 and iwm.added == 5, iwm.message
     assert_consistent(store, "IWM", 2.0, "2026-02-23")
     store.close()
 
@@ -192,7 +214,7 @@ def test_a_uniform_revision_no_split_explains_is_refused(yahoo: YahooServer,
         "that no split Yahoo reports explains; nothing stored; the stored rows are kept (to "
         "take Yahoo's: smallcap load-csv IWM FILE --replace)")
     assert prices(loaded.path) == before
-    assert len(yahoo.chart_requests("IWM")) == 1  # no whole history asked for
+    assert len(history_requests(yahoo, "IWM")) == 1  # no whole history asked for
     assert loaded.refresh_log()["ok"].iloc[0] == 0
 
 
@@ -251,9 +273,9 @@ def test_refresh_full_replaces_the_history_after_the_same_checks(
     code = main(["--store", path, "refresh", "--full", "IWM", "-q"])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "") and out.count("\n") == 1
-    assert out.startswith(f"refreshed 1/1 ticker(s): 16 row(s) added, {stored} replaced "
+    assert out.startswith(f"refreshed 1/1 ticker(s): 15 row(s) added, {stored} replaced "
                           "(whole history of IWM), last date 2026-02-23 (")
-    [request] = yahoo.chart_requests("IWM")
+    [request] = history_requests(yahoo, "IWM")
     assert asked_from(request) < dt.date(2000, 5, 26)
     assert_consistent(loaded, "IWM", 1.0, "2026-02-23")
     assert loaded.refresh_log()["message"].iloc[0] == (f"whole history re-fetched; {CHECKED}"
@@ -327,7 +349,7 @@ def test_sigkill_during_the_full_refetch_keeps_the_old_rows(yahoo: YahooServer,
             assert time.monotonic() < deadline, "the refresh never reached its write"
             time.sleep(0.05)
         # inside the replace: the whole history was asked for, and the write lock is held
-        assert len(yahoo.chart_requests("IWM")) == 2
+        assert len(history_requests(yahoo, "IWM")) == 2
         probe = sqlite3.connect(path, timeout=0.1)
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             probe.execute("BEGIN IMMEDIATE")
