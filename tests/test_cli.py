@@ -187,6 +187,8 @@ def test_refresh_quiet_offline_is_one_line_exit_3(tmp_path, capsys, monkeypatch)
                           str(tmp_path / "s.sqlite"))
     assert code == 3 and err == ""
     assert out.count("\n") == 1 and out.startswith("offline: cannot reach Yahoo Finance; 2 ")
+    assert out.rstrip().endswith(" — cannot connect to the Yahoo server at "
+                                 "http://127.0.0.1:9 (no network, or the server is down)")
 
 
 def test_refresh_quiet_partial_failure_is_one_line_exit_1(yahoo, tmp_path, capsys) -> None:
@@ -194,6 +196,7 @@ def test_refresh_quiet_partial_failure_is_one_line_exit_1(yahoo, tmp_path, capsy
     code, out, err = main(capsys, "refresh", "-q", "^XYZ", "^RUT", "--store", store)
     assert code == 1 and err == "" and out.count("\n") == 1
     assert out.startswith("refreshed 1/2 ticker(s)") and "failed: ^XYZ" in out
+    assert " — ^XYZ: Yahoo Finance has no data for ^XYZ" in out
     code, out, err = main(capsys, "refresh", "^XYZ", "--store", store)  # not quiet: why
     assert code == 1 and err.startswith("failed: ^XYZ: Yahoo Finance has no data for ^XYZ")
     code, out, err = main(capsys, "refresh", "-q", "^RUT", "--store", store)

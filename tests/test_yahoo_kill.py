@@ -114,10 +114,11 @@ def test_cli_refresh_prints_failures_and_a_summary(
     fill(path)
     code = main(["--store", str(path), "refresh", "^RUT", "^XYZ", "--quiet"])
     out, err = capsys.readouterr()
-    assert code == 1
-    assert "failed: ^XYZ: Yahoo Finance has no data for ^XYZ" in err
+    assert code == 1 and err == ""
+    assert out.count("\n") == 1  # -q: exactly one line, the reasons included
     assert out.startswith("refreshed 1/2 ticker(s): ")
     assert "last date 2026-02-23; failed: ^XYZ" in out
+    assert "^XYZ: Yahoo Finance has no data for ^XYZ" in out
     store = Store(path)
     assert store.last_date("^RUT") == np.datetime64("2026-02-23").astype(object)
     store.close()
@@ -145,7 +146,8 @@ def test_cli_refresh_offline_exit_code(
     _, before = raw_rows(path)
     code = main(["--store", str(path), "refresh", "^RUT", "-q"])
     out, err = capsys.readouterr()
-    assert code == 3
-    assert "cannot connect to the Yahoo server at http://127.0.0.1:9" in err
+    assert code == 3 and err == ""
+    assert out.count("\n") == 1
+    assert "cannot connect to the Yahoo server at http://127.0.0.1:9" in out
     assert out.startswith("offline: cannot reach Yahoo Finance")
     assert raw_rows(path)[1] == before

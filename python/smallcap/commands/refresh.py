@@ -34,18 +34,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_refresh(args: argparse.Namespace) -> int:
     """Exit code 0 when every ticker was refreshed, 1 when some failed (each one's
     message is printed), 3 when offline (no ticker could reach Yahoo). With ``-q``
-    exactly one line: the summary, which names the failed tickers."""
+    exactly one line on stdout: the summary, then why each failed ticker failed."""
     report = refresh(args.tickers or None, show_progress=not args.quiet,
                      full=getattr(args, "full", False))
-    if not args.quiet and report.offline:  # the same reason for every ticker: say it once
-        print(f"failed: {report.failed[0].message}", file=sys.stderr)
-    elif not args.quiet:
-        for result in report.failed:
-            print(f"failed: {result.ticker}: {result.message}", file=sys.stderr)
-    if not args.quiet:  # accepted revisions, and whole histories replaced (a split, --full)
-        for line in report.revision_lines():
+    if report.offline:  # the same reason for every ticker: say it once
+        reasons = [report.failed[0].message]
+    else:
+        reasons = [f"{result.ticker}: {result.message}" for result in report.failed]
+    if args.quiet:  # one line (cron, scripts): the summary, then the reasons
+        print(" — ".join([report.summary(), *(" ".join(r.split()) for r in reasons)]))
+    else:
+        for reason in reasons:
+            print(f"failed: {reason}", file=sys.stderr)
+        for line in report.revision_lines():  # accepted revisions, histories replaced
             print(line)
-    print(report.summary())
+        print(report.summary())
     if report.ok:
         return 0
     return 3 if report.offline else 1
