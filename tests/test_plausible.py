@@ -55,8 +55,9 @@ def write_csv(folder: Path, name: str, lines: list[str]) -> Path:
 
 
 def test_price_and_year_masks() -> None:
-    values = np.array([1.0, 0.0, -1.0, math.inf, math.nan, 1e-300])
-    assert plausible.bad_prices(values).tolist() == [False, True, True, True, True, False]
+    values = np.array([1.0, 0.0, -1.0, math.inf, math.nan, 1e-300, 1e308, 1e-6, 1e9])
+    assert plausible.bad_prices(values).tolist() == [
+        False, True, True, True, True, True, True, False, False]
     days = np.array(["1899-12-31", "1900-01-01", "2100-12-31", "2101-01-01"],
                     dtype="datetime64[D]")
     assert plausible.bad_years(days).tolist() == [True, False, False, True]
@@ -102,7 +103,7 @@ def test_a_rescale_inside_the_band_passes(factor: float) -> None:
 
 @pytest.mark.parametrize("bad,match", [
     (rows("2024-01-02", [100.0, 0.0]), r"no valid close \(first 2024-01-03: close 0, adjusted "
-                                       r"close 0\); a close must be a number > 0"),
+                                       r"close 0\); a close must be a number from 1e-06 to 1e\+09"),
     (rows("2024-01-02", [-1.0]), r"first 2024-01-02: close -1"),
     (rows("2024-01-02", [1.0], adj=[0.0]), r"first 2024-01-02: close 1, adjusted close 0"),
     (rows("2024-01-02", [math.inf]), "close inf"),

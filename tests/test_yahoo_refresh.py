@@ -339,7 +339,8 @@ def test_an_adjustment_factor_outside_the_band_keeps_every_stored_row(
 
 @pytest.mark.parametrize("day,value,match", [
     ("2026-01-29", -1.0, r"1 row\(s\) have no valid close \(first 2026-01-29: close -1, "
-                         r"adjusted close -1\); a close must be a number > 0; nothing stored"),
+                         r"adjusted close -1\); a close must be a number from 1e-06 to 1e\+09; "
+                         "nothing stored"),
     ("2026-01-29", 0.0, r"first 2026-01-29: close 0, adjusted close 0"),
     ("2026-02-20", 0.0, r"first 2026-02-20: close 0"),  # a new day
     ("2026-01-29", 1000.0, r"would move 1 stored close\(s\) by more than 20%, first 2026-01-29: "

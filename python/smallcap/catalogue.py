@@ -384,6 +384,10 @@ def grid(value: Any, name: str, one_dimension: str) -> np.ndarray:
     horizontal array) or a ``"column"`` (a Python list or pandas Series)."""
     if hasattr(value, "to_numpy"):
         value = value.to_numpy()
+    if isinstance(value, list | tuple) and any(isinstance(r, list | tuple) for r in value):
+        lengths = {len(r) if isinstance(r, list | tuple) else -1 for r in value}
+        if len(lengths) > 1:
+            raise BadArgument(name, "rows of the range have different lengths")
     try:
         array = np.asarray(value, dtype=object)
     except ValueError:  # ragged nested lists

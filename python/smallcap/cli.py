@@ -93,9 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not any(isinstance(h, logging.NullHandler) for h in package_log.handlers):
             package_log.addHandler(logging.NullHandler())
     previous = settings.chosen_store()
-    if getattr(args, "store", None):  # the store of this command (smallcap.use_store's)
-        settings.choose_store(args.store)
     try:
+        if getattr(args, "store", None):  # the store of this command (smallcap.use_store's)
+            settings.choose_store(args.store)
         return int(args.run(args) or 0)
     except SmallcapError as exc:
         return _error(exc.message)

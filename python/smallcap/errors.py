@@ -14,7 +14,13 @@ class SmallcapError(Exception):
 
     excel_code = "#VALUE!"
 
+    MAX_MESSAGE = 400  # characters: an error is one readable line, whatever the input
+
     def __init__(self, message: str) -> None:
+        message = " ".join(str(message).split()) if "\n" in message or "\r" in message \
+            else message
+        if len(message) > self.MAX_MESSAGE:
+            message = message[: self.MAX_MESSAGE - 1] + "…"
         super().__init__(message)
         self.message = message
 

@@ -143,6 +143,8 @@ def window(value: Any, argument: str = "window") -> Window:
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 EXCEL_SERIAL_OF_EPOCH = 25569  # Excel's serial number of 1970-01-01
 _ISO_CACHE: dict[str, int] = {}
+_FIRST_DAY_NUMBER = dt.date(1, 1, 1).toordinal() - EPOCH_ORDINAL  # what datetime.date holds
+_LAST_DAY_NUMBER = dt.date(9999, 12, 31).toordinal() - EPOCH_ORDINAL
 # YYYY-MM-DD, optionally with a midnight time as spreadsheets write it; nothing else after it
 _ISO_TEXT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
 _SERIAL_TEXT = re.compile(r"\d{1,7}(?:\.\d+)?")
@@ -188,7 +190,10 @@ def date(value: Any, argument: str) -> int:
     if isinstance(value, np.datetime64):
         if np.isnat(value):
             raise BadArgument(argument, "expected a date, got an empty date")
-        return int(value.astype("datetime64[D]").astype("int64"))
+        number = int(value.astype("datetime64[D]").astype("int64"))
+        if not _FIRST_DAY_NUMBER <= number <= _LAST_DAY_NUMBER:
+            raise BadArgument(argument, f"{value} is not a date from year 1 to 9999")
+        return number
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         serial = float(value)
         if not math.isfinite(serial) or not 1 <= serial < 2958466:

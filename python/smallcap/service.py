@@ -299,8 +299,9 @@ class Server:
         if not 1 <= self.workers <= settings.MAX_SERVE_WORKERS:
             raise BadArgument("workers", f"must be from 1 to {settings.MAX_SERVE_WORKERS}, "
                               f"got {workers}")
-        if not math.isfinite(self.timeout) or self.timeout <= 0:
-            raise BadArgument("timeout", f"must be a number of seconds > 0, got {timeout}")
+        if not math.isfinite(self.timeout) or not 0 < self.timeout <= settings.MAX_WAIT:
+            raise BadArgument("--timeout", f"must be a number of seconds > 0 and at most "
+                              f"{settings.MAX_WAIT:g}, got {timeout}")
         self.timeout = max(self.timeout, settings.MIN_SERVE_TIMEOUT)
         self.max_connections = max(int(max_connections), self.workers)
         self.socket = _listen(host, port, backlog)
@@ -497,8 +498,11 @@ def _listen(host: str, port: int, backlog: int) -> socket.socket:
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise BadArgument("--port", f"{port!r} is not a port: use a whole number from 1 to "
                           "65535 (0: any free port), e.g. 8750")
+    if not str(host).strip():
+        raise BadArgument("--host", "is empty: give the address to listen on, e.g. 127.0.0.1 "
+                          "(0.0.0.0 for every interface, on purpose)")
     try:
-        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise BadArgument("--host", f"{host!r} is not an address or name this machine can "

@@ -76,8 +76,10 @@ def _env(name: str) -> str:
     return os.environ.get(name, "").strip()
 
 
-def _number(name: str, default: float, *, whole: bool = False) -> float:
-    """``$name`` as a finite number >= 0 (a whole one with ``whole``), else ``default``."""
+def _number(name: str, default: float, *, whole: bool = False,
+            maximum: float = math.inf) -> float:
+    """``$name`` as a finite number from 0 to ``maximum`` (a whole one with ``whole``),
+    else ``default``."""
     text = _env(name)
     if not text:
         return default
@@ -85,9 +87,11 @@ def _number(name: str, default: float, *, whole: bool = False) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value < 0 or (whole and not value.is_integer()):
+    if not math.isfinite(value) or not 0 <= value <= maximum or (
+            whole and not value.is_integer()):
         kind = "a whole number" if whole else "a number"
-        raise BadArgument(name, f"{text!r} is not {kind} >= 0 (default {default})")
+        upper = "" if maximum == math.inf else f" and at most {maximum:g}"
+        raise BadArgument(name, f"{text[:40]!r} is not {kind} >= 0{upper} (default {default})")
     return value
 
 
@@ -102,7 +106,10 @@ _chosen_store: Path | None = None
 def choose_store(path: str | os.PathLike[str] | None) -> None:
     """Make ``path`` the store of this process; None (or "") goes back to the default."""
     global _chosen_store
-    _chosen_store = Path(path).expanduser() if path else None
+    try:
+        _chosen_store = Path(path).expanduser() if path else None
+    except RuntimeError:
+        raise BadArgument("--store", f"{str(path)!r}: no such user's home folder") from None
 
 
 def chosen_store() -> Path | None:
@@ -123,7 +130,10 @@ def store_path() -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _expanded(text: str) -> Path:
-    return Path(text).expanduser()
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # ~user that does not exist
+        raise BadArgument(STORE_ENV, f"{text!r}: no such user's home folder") from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -145,6 +155,8 @@ def default_tickers() -> tuple[str, ...]:
     if not text:
         return DEFAULT_TICKERS
     symbols = tuple(t.strip().upper() for t in text.split(",") if t.strip())
+    if not symbols:
+        raise BadArgument(TICKERS_ENV, f"{text!r} names no ticker (e.g. ^RUT,^GSPC,IWM)")
     for symbol in symbols:
         if not TICKER_RE.fullmatch(symbol):
             raise BadArgument(TICKERS_ENV, f"{symbol!r} is not a ticker symbol: use 1-20 "
@@ -190,36 +202,49 @@ def redact_url(text: str) -> str:
 def yahoo_url() -> str:
     """Base URL of Yahoo's API (a mirror, a recording or a test server when set)."""
     url = _env(YAHOO_URL_ENV).rstrip("/") or DEFAULT_YAHOO_URL
-    split = urlsplit(url)
-    if split.scheme not in ("http", "https") or not split.netloc:
+    try:
+        split = urlsplit(url)
+        split.port  # noqa: B018 (raises on a port out of range)
+    except ValueError:
+        split = urlsplit("")
+    if split.scheme not in ("http", "https") or not split.hostname:
         raise BadArgument(YAHOO_URL_ENV, f"{redact_url(url)!r} is not an http(s) URL "
                           f"(e.g. {DEFAULT_YAHOO_URL} or http://127.0.0.1:8765)")
     return url
 
 
+MAX_WAIT = 3600.0  # seconds: the longest timeout or wait a setting may ask for
+MAX_RETRIES = 20  # retries of one request: bounded, so a refresh always ends
+
+
 def yahoo_timeout() -> float:
-    """Seconds per HTTP request (at least :data:`MIN_YAHOO_TIMEOUT`)."""
-    return max(_number(YAHOO_TIMEOUT_ENV, DEFAULT_YAHOO_TIMEOUT), MIN_YAHOO_TIMEOUT)
+    """Seconds per HTTP request (at least :data:`MIN_YAHOO_TIMEOUT`, at most an hour)."""
+    return max(_number(YAHOO_TIMEOUT_ENV, DEFAULT_YAHOO_TIMEOUT, maximum=MAX_WAIT),
+               MIN_YAHOO_TIMEOUT)
 
 
 def yahoo_retries() -> int:
-    """Retries after a 429, a 5xx or a timeout."""
-    return int(_number(YAHOO_RETRIES_ENV, DEFAULT_YAHOO_RETRIES, whole=True))
+    """Retries after a 429, a 5xx or a timeout (at most :data:`MAX_RETRIES`)."""
+    return int(_number(YAHOO_RETRIES_ENV, DEFAULT_YAHOO_RETRIES, whole=True,
+                       maximum=MAX_RETRIES))
 
 
 def yahoo_backoff() -> float:
-    """Seconds before the first retry (doubling after each)."""
-    return _number(YAHOO_BACKOFF_ENV, DEFAULT_YAHOO_BACKOFF)
+    """Seconds before the first retry (doubling after each; at most an hour)."""
+    return _number(YAHOO_BACKOFF_ENV, DEFAULT_YAHOO_BACKOFF, maximum=MAX_WAIT)
 
 
 def yahoo_backoff_max() -> float:
-    """The longest wait between two retries, seconds."""
-    return _number(YAHOO_BACKOFF_MAX_ENV, DEFAULT_YAHOO_BACKOFF_MAX)
+    """The longest wait between two retries, seconds (at most an hour)."""
+    return _number(YAHOO_BACKOFF_MAX_ENV, DEFAULT_YAHOO_BACKOFF_MAX, maximum=MAX_WAIT)
 
 
 def yfinance_cache() -> str | None:
     """Folder for yfinance's time-zone and cookie caches; None: yfinance's own."""
-    return _env(YFINANCE_CACHE_ENV) or None
+    text = _env(YFINANCE_CACHE_ENV)
+    if text and Path(text).exists() and not Path(text).is_dir():
+        raise BadArgument(YFINANCE_CACHE_ENV, f"{text!r} is a file, not a folder")
+    return text or None
 
 
 # -- the HTTP server (smallcap serve) ----------------------------------------------------------
@@ -238,7 +263,8 @@ def serve_workers() -> int:
 def serve_timeout() -> float:
     """Seconds a client has to send its whole request, and to read the answer (at least
     :data:`MIN_SERVE_TIMEOUT`); then the connection is closed."""
-    return max(_number(SERVE_TIMEOUT_ENV, DEFAULT_SERVE_TIMEOUT), MIN_SERVE_TIMEOUT)
+    return max(_number(SERVE_TIMEOUT_ENV, DEFAULT_SERVE_TIMEOUT, maximum=MAX_WAIT),
+               MIN_SERVE_TIMEOUT)
 
 
 # -- the machine ------------------------------------------------------------------------------

@@ -143,10 +143,11 @@ def _prepare(value: Any, name: str) -> Any:
 
 
 def _one_cell(value: Any) -> Any:
-    """A one-cell range (``[[v]]``, as xlwings passes every argument with ndim=2) as ``v``."""
+    """A one-cell range (``[[v]]``, as xlwings passes every argument with ndim=2) as ``v``
+    (a cell is never itself a list: ``[[[v]]]`` stays a range, and is refused)."""
     if type(value) is list and len(value) == 1:
         row = value[0]
-        if type(row) is list and len(row) == 1:
+        if type(row) is list and len(row) == 1 and type(row[0]) is not list:
             return row[0]
         if type(row) is not list:
             return row

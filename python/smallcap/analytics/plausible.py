@@ -52,11 +52,15 @@ _LAST_DAY = np.datetime64(f"{MAX_YEAR}-12-31", "D")
 # -- values and dates -----------------------------------------------------------------------
 
 
+MIN_PRICE, MAX_PRICE = 1e-6, 1e9  # a close outside these is a typo or a corrupt answer
+
+
 def bad_prices(values: np.ndarray) -> np.ndarray:
-    """Mask of the values that are not a price: not finite, or not greater than 0."""
+    """Mask of the values that are not a price: not finite, or outside
+    :data:`MIN_PRICE` .. :data:`MAX_PRICE` (so a close of 0 or 1e308 is refused)."""
     values = np.asarray(values, dtype="float64")
     with np.errstate(invalid="ignore"):
-        return ~np.isfinite(values) | ~(values > 0)
+        return ~np.isfinite(values) | ~((values >= MIN_PRICE) & (values <= MAX_PRICE))
 
 
 def bad_years(days: np.ndarray) -> np.ndarray:
@@ -83,7 +87,7 @@ def check_values(ticker: str, days: np.ndarray, close: np.ndarray, adj: np.ndarr
         raise ImplausibleData(
             f"{ticker}: {int(bad.sum())} row(s) have no valid close (first {days[first]}: "
             f"close {_num(close[first])}, adjusted close {_num(adj[first])}); a close must "
-            "be a number > 0; nothing stored")
+            f"be a number from {MIN_PRICE:g} to {MAX_PRICE:g}; nothing stored")
 
 
 # -- revisions of stored closes ---------------------------------------------------------------

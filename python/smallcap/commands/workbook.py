@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+import zipfile
 from pathlib import Path
 
 from .. import params
@@ -70,6 +71,11 @@ def output_file(path: Path) -> Path:
                           f"{path / DEFAULT_PATH}")
     if path.exists() and not path.is_file():
         raise BadArgument("PATH", f"{path} is not a regular file: give an .xlsx file name")
+    if path.suffix.lower() != ".xlsx":
+        raise BadArgument("PATH", f"{path} does not end in .xlsx: give an .xlsx file name")
+    if path.is_file() and path.stat().st_size and not zipfile.is_zipfile(path):
+        raise BadArgument("PATH", f"{path} exists and is not a workbook: not overwritten; "
+                          "give a new .xlsx file name")
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent

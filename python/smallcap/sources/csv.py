@@ -106,12 +106,19 @@ def _too_large(path: Path, size: int | None, cap: int) -> InputTooLarge:
                          f"({cap:,} bytes); raise it or split the file")
 
 
+MAX_COLUMNS = 64  # a Yahoo file has 7; more is the wrong file
+
+
 def read_price_csv(path: str | Path) -> CsvRows:
     """Read and validate a daily price CSV; raises CsvFormatError naming the bad line (and
     :class:`InputTooLarge`, :class:`NotARegularFile` before reading, see
     :func:`read_file_bytes`)."""
     data = read_file_bytes(path)
     path = Path(path)
+    header = data[: data.find(b"\n")] if b"\n" in data else data
+    if header.count(b",") >= MAX_COLUMNS:  # pandas slows down per column: refuse early
+        raise CsvFormatError(f"{path.name}: line 1 has more than {MAX_COLUMNS} columns; "
+                             "expected Date, Close[, Adj Close] (a Yahoo-style price file)")
     try:
         raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
                           skipinitialspace=True)
