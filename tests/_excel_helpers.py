@@ -63,9 +63,21 @@ class FakeRange:
         self.sheet, self.address = sheet, address
 
     def options(self, **settings: Any) -> FakeRange:
-        assert set(settings) <= {"chunksize", "ndim", "expand", "transpose", "index", "header"}
+        assert set(settings) <= {"chunksize", "ndim", "expand", "transpose", "index", "header",
+                                 "err_to_str"}
         self.sheet.options.append(settings)
         return self
+
+    @property
+    def formula2(self) -> str:
+        return self.sheet.formulas.get(self.address, "")
+
+    @formula2.setter
+    def formula2(self, text: str) -> None:
+        """Entering a formula binds it: it no longer shows #NAME?."""
+        self.sheet.reentered.append((self.address, text))
+        self.sheet.formulas[self.address] = text
+        self.sheet.shown[self.address] = "computed"
 
     @property
     def value(self) -> Any:
@@ -77,6 +89,48 @@ class FakeRange:
         self.sheet.writes += 1
 
 
+class FakeUsedRange:
+    """A sheet's used range (of its formulas and shown values): a rectangle read whole, as
+    xlwings reads it (a tuple of rows; one cell: a scalar); each read is counted."""
+
+    def __init__(self, sheet: FakeSheet) -> None:
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+        self.sheet = sheet
+        spots = [coordinate_from_string(a) for a in {*sheet.formulas, *sheet.shown}] or [("A", 1)]
+        self.row = min(r for _, r in spots)
+        self.column = min(column_index_from_string(c) for c, _ in spots)
+        self.rows = max(r for _, r in spots) - self.row + 1
+        self.columns = max(column_index_from_string(c) for c, _ in spots) - self.column + 1
+        self.err_to_str = False
+
+    def _read(self, cells: dict[str, Any], blank: Any) -> Any:
+        from openpyxl.utils.cell import get_column_letter
+
+        self.sheet.reads += 1
+        rows = tuple(tuple(cells.get(f"{get_column_letter(self.column + j)}{self.row + i}",
+                                     blank) for j in range(self.columns))
+                     for i in range(self.rows))
+        return rows[0][0] if self.rows == self.columns == 1 else rows
+
+    @property
+    def formula2(self) -> Any:
+        shown = {a: v for a, v in self.sheet.shown.items() if a not in self.sheet.formulas}
+        return self._read({**shown, **self.sheet.formulas}, "")
+
+    def options(self, **settings: Any) -> FakeUsedRange:
+        assert set(settings) <= {"ndim", "err_to_str"}
+        self.err_to_str = settings.get("err_to_str", False)
+        return self
+
+    @property
+    def value(self) -> Any:
+        shown = self.sheet.shown
+        if not self.err_to_str:  # xlwings reads an error cell as None
+            shown = {a: None if str(v).startswith("#") else v for a, v in shown.items()}
+        return self._read(shown, None)
+
+
 class FakeSheet:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -84,6 +138,16 @@ class FakeSheet:
         self.cleared = 0
         self.writes = 0
         self.options: list[dict[str, Any]] = []
+        # Formulas (address -> text, as Excel's Formula2 gives it) and what each cell
+        # shows; formulas re-entered, reads of the used range.
+        self.formulas: dict[str, str] = {}
+        self.shown: dict[str, Any] = {}
+        self.reentered: list[tuple[str, str]] = []
+        self.reads = 0
+
+    @property
+    def used_range(self) -> FakeUsedRange:
+        return FakeUsedRange(self)
 
     def clear_contents(self) -> None:
         self.cells.clear()
@@ -169,12 +233,14 @@ class Monitor:
     cells: list[list[str]]
 
 
-_MONITOR = re.compile(r"^=ROTATION_SPREAD\(([$A-Z0-9:]+),([$A-Z0-9:]+),([$A-Z0-9:]+)\)$")
+_MONITOR = re.compile(r"^=ROTATION_SPREAD\(([$A-Z0-9:]+),([$A-Z0-9:]+),([$A-Z0-9:]+)"
+                      r"(?:,\$?[A-Z]+\$?[0-9]+)?\)$")  # then the sheet's as-of cell
 
 
 def rotation_monitor(sheet: Any) -> Monitor:
     """Find the monitor by its formula (an openpyxl sheet loaded with formulas): the
-    array formula ``=ROTATION_SPREAD(windows, smalls, larges)`` over three ranges."""
+    array formula ``=ROTATION_SPREAD(windows, smalls, larges[, as_of])`` over three
+    ranges (and the cell of the day it asks about)."""
     from openpyxl.utils.cell import get_column_letter, range_boundaries
     from openpyxl.worksheet.formula import ArrayFormula
 

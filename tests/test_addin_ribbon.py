@@ -139,3 +139,109 @@ def test_headless_failure_is_printed_not_raised(store, monkeypatch, capsys):
     assert report is not None and report.offline
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("smallcap: Refresh failed: Yahoo Finance cannot be reached")
+
+
+# -- formulas that show #NAME? are re-entered ---------------------------------------------
+
+
+STORY = {  # address -> (formula as Excel's Formula2 reports it, what the cell shows)
+    "E6": ('=CLOSE_PRICE("^RUT",E$5)', "#NAME?"),
+    "E7": ('=@RUT_STREAK(0.01,"^RUT",E$5)', "#NAME?"),  # a legacy formula keeps its @
+    "E8": ("=_xludf.streak_count(5)", "#NAME?"),  # as Excel saves a name it did not know
+    "E9": ('=INDEX(STREAK_EPISODES(5,0.01,"^RUT",,E$5),E8+1,2)', "#NAME?"),
+    "E10": ("=SUM(E6:E8)", "#NAME?"),  # #NAME? from its inputs: no smallcap call
+    "E11": ('=RUT_STREAK(0.01,"^RUT",E$5)', 5),  # already bound
+    "E12": ("=MY_RUT_STREAK(1)", "#NAME?"),  # someone else's function
+    "E13": ("=RUT_STREAKS(1)", "#NAME?"),  # a longer name
+    "B2": ("note: =RUT_STREAK( in text", "note: =RUT_STREAK( in text"),  # a constant
+}
+
+
+def story_book(*extra: str) -> FakeBook:
+    book = FakeBook("Story", "Data", *extra)
+    story = book.sheet("Story")
+    for address, (formula, shown) in STORY.items():
+        if formula.startswith("="):
+            story.formulas[address] = formula
+        story.shown[address] = shown
+    return book
+
+
+def test_refresh_reenters_formulas_that_show_name(yahoo, store):  # noqa: F811
+    """After refreshing, every formula that calls a smallcap function and shows #NAME? is
+    entered again with the same text, then the workbook is recalculated; the status bar
+    says how many. One read of the used range's formulas and one of its values."""
+    yahoo.cutoff["^RUT"] = np.datetime64("2024-07-16")
+    yahoo.cutoff["^GSPC"] = np.datetime64("2024-07-16")
+    book = story_book()
+    story = book.sheet("Story")
+    seen_at_recalculation = []
+    calculate = book.app.api.CalculateFull
+
+    def full() -> None:
+        seen_at_recalculation.append(len(story.reentered))
+        calculate()
+
+    book.app.api.CalculateFull = full
+
+    report = smallcap.main(book)
+
+    assert report is not None and report.ok
+    assert sorted(story.reentered) == sorted((a, STORY[a][0]) for a in ("E6", "E7", "E8", "E9"))
+    assert story.reads == 2
+    assert book.sheet("Data").reads == 0  # values only: never read back
+    assert seen_at_recalculation == [4]  # recalculated once, after re-entering
+    assert book.app.statuses[-1] == (f"smallcap: {report.summary()}; re-entered 4 formulas "
+                                     "that showed #NAME?")
+    assert book.app.alerts == []
+
+    again = smallcap.main(book)  # all bound now: nothing to re-enter
+    assert len(story.reentered) == 4
+    assert book.app.statuses[-1] == f"smallcap: {again.summary()}"
+
+
+def test_relink_knows_every_function_of_the_catalogue():
+    """Every Excel name the catalogue declares (aliases too) is recognised, in any case;
+    names around them are not."""
+    from smallcap import catalogue
+
+    pattern = ribbon.call_pattern()
+    names = list(catalogue.excel_names())
+    assert "CLOSE_PRICE" in names and "PRICE" in names
+    for name in names:
+        for text in (f"={name}()", f"={name.lower()}(1)", f"=1+_xludf.{name}(A1)",
+                     f"=INDEX({name}( 1),2)", f"=[1]!{name}()"):
+            assert pattern.search(text), text
+        for text in (f"=X{name}()", f"={name}S()", f"=A.{name}()", f"={name}"):
+            assert not pattern.search(text), text
+
+
+def test_relink_reads_each_sheet_once_and_skips_sheets_without_calls():
+    book = story_book("Notes")
+    notes = book.sheet("Notes")
+    notes.formulas = {"A1": "=1+1", "B7": "=SUM(A1:A3)"}
+    notes.shown = {"A1": 2, "B7": "#NAME?", "C9": "text"}
+    count = ribbon.relink_formulas(book)
+    assert count == 4
+    assert book.sheet("Story").reads == 2
+    assert notes.reads == 1 and notes.reentered == []  # formulas read; no smallcap call
+    one = FakeBook("Solo")  # a used range of one cell comes back as a scalar
+    one.sheet("Solo").formulas = {"C3": "=WINDOW_RETURN()"}
+    one.sheet("Solo").shown = {"C3": "#NAME?"}
+    assert ribbon.relink_formulas(one) == 1
+    assert one.sheet("Solo").reentered == [("C3", "=WINDOW_RETURN()")]
+
+
+def test_a_sheet_excel_refuses_is_left_alone():
+    """A protected sheet (writing raises) does not stop the others."""
+    book = story_book("Locked")
+    locked = book.sheet("Locked")
+    locked.formulas = {"A1": "=RUT_STREAK()"}
+    locked.shown = {"A1": "#NAME?"}
+
+    def refuse(address):
+        raise RuntimeError("the cell is protected")
+
+    locked.range = refuse
+    book.sheets.reverse()  # the locked sheet first
+    assert ribbon.relink_formulas(book) == 4

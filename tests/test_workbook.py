@@ -584,3 +584,63 @@ def test_evaluation_accepts_names_excel_saved_unresolved(reference_store, tmp_pa
     # An error shows in the cell as the text the add-in shows, naming the problem.
     assert values[("S", "A3")] == udfs.RUT_STREAK(0.01, "^XYZ")
     assert values[("S", "A3")].startswith("#N/A") and "^XYZ" in values[("S", "A3")]
+
+
+# -- one day per Explore sheet ------------------------------------------------------------
+
+
+def explore_answer_cells(sheet) -> dict[str, str]:
+    """Explore's answer label (column D) -> the address of its value (column E)."""
+    return {sheet.cell(r, 4).value: f"E{r}" for r in range(3, 20)
+            if isinstance(sheet.cell(r, 4).value, str)}
+
+
+def test_explore_answers_share_one_day(built, cells, cached, evaluated, reference_store):
+    """With As of blank, every Explore formula asks about the day in E3, the last day both
+    tickers have (^RUT's last, 2026-02-23, though ^GSPC goes on to July): the small-cap
+    and large-cap returns and the spread agree (spread = small - large), cached and
+    evaluated headless, and equal the API's answers for that day."""
+    s = reference_store
+    sheet = load(built.path)["Explore"]
+    answers = explore_answer_cells(sheet)
+    assert sheet["B11"].value is None and answers["Answers as of"] == "E3"
+    rut_last = api.data_status("^RUT", store=s)["last_date"].iloc[0]
+    assert api.data_status("^GSPC", store=s)["last_date"].iloc[0] > rut_last
+    small = answers["Small-cap return over the window"]
+    large = answers["Large-cap return over the window"]
+    spread = answers["Spread (small minus large)"]
+    for values, sheet_name in ((cached, "Explore"), (evaluated, "EXPLORE")):
+        assert same(values[(sheet_name, "E3")], rut_last)
+        a, b, c = (values[(sheet_name, x)] for x in (small, large, spread))
+        assert math.isclose(c, a - b, rel_tol=0, abs_tol=1e-15), (sheet_name, a, b, c)
+        assert same(a, api.window_return("^RUT", "1M", rut_last, store=s))
+        assert same(b, api.window_return("^GSPC", "1M", rut_last, store=s))
+    # Every formula that takes a day reads E3; only E3 reads the As of input.
+    readers = {key for key, text in cells.items() if key[0] == "Explore" and "$B$11" in text}
+    assert {address for _, address in readers} == {"E3"}
+    for name in ("RUT_STREAK", "WINDOW_RETURN", "ROTATION_SPREAD", "STREAK_EPISODES",
+                 "FORWARD_RETURNS", "ROTATION_SERIES", "SPREAD_PERCENTILE"):
+        texts = {t for (sh, _), t in cells.items() if sh == "Explore" and f"={name}(" in t}
+        assert texts and all(t.rstrip(")").endswith("$E$3") or ",$E$3," in t for t in texts), \
+            (name, texts)
+
+
+def test_explore_day_for_a_typed_sunday(built, reference_store, tmp_path):
+    """A Sunday typed into As of: E3 says which day the answers are for (the Friday
+    before), and the answers agree with each other and with the API for that day."""
+    book = openpyxl.load_workbook(built.path)
+    book["Explore"]["B11"].value = dt.datetime(2024, 7, 14)
+    for name in ("Story", "Charts", "Data"):  # not read by Explore: keeps it quick
+        book.remove(book[name])
+    changed = tmp_path / "sunday.xlsx"
+    book.save(changed)
+    values = workbook.evaluate(changed, store=reference_store)
+    answers = explore_answer_cells(load(built.path)["Explore"])
+    assert same(values[("EXPLORE", "E3")], dt.date(2024, 7, 12))
+    s = reference_store
+    small = values[("EXPLORE", answers["Small-cap return over the window"])]
+    large = values[("EXPLORE", answers["Large-cap return over the window"])]
+    spread = values[("EXPLORE", answers["Spread (small minus large)"])]
+    assert same(small, api.window_return("^RUT", "1M", "2024-07-12", store=s))
+    assert same(large, api.window_return("^GSPC", "1M", "2024-07-12", store=s))
+    assert math.isclose(spread, small - large, rel_tol=0, abs_tol=1e-15)

@@ -22,7 +22,13 @@ inputs, same bytes), so a test can rebuild and compare.
 reads (``~/.myaddin/myaddin.conf`` on Windows; the sandboxed
 ``~/Library/Containers/com.microsoft.Excel/Data/myaddin.conf`` on macOS): the
 interpreter path and the UDF module. *Uninstall* undoes both. Both take a ``home`` and
-a ``platform`` so they can be tested anywhere.
+a ``platform`` so they can be tested anywhere; :func:`platform_notes` says what applies
+on each system (Excel does not run on Linux).
+
+Where the add-in's files are (:func:`addin_dir`): in a checkout, the top-level
+``addin/`` folder, the committed source of truth; in an installed wheel, the copies it
+carries as package data (``smallcap/resources/addin``, put there by ``setup.py`` when
+the wheel is built).
 """
 
 from __future__ import annotations
@@ -67,6 +73,8 @@ CONFIG_ROWS: tuple[tuple[str, str | bool], ...] = (
     ("Show Console", False),
 )
 PLATFORMS = ("windows", "macos")
+#: The add-in's files a wheel carries (``setup.py`` copies them from ``addin/``).
+PACKAGED = (ADDIN_FILENAME, WRAPPER_FILENAME, RIBBON_FILENAME)
 
 _CUSTOMUI_PART = "customUI/customUI.xml"
 _SHEET_PART = "xl/worksheets/sheet1.xml"
@@ -82,9 +90,32 @@ class AddinError(SmallcapError):
 # -- locations ----------------------------------------------------------------------------
 
 
+def checkout_dir() -> Path | None:
+    """The checkout's ``addin/`` folder (next to ``python/``), or None when this smallcap
+    is not run from a checkout (an installed wheel)."""
+    root = Path(__file__).resolve().parents[2]
+    folder = root / "addin"
+    if (root / "pyproject.toml").is_file() and (folder / RIBBON_FILENAME).is_file():
+        return folder
+    return None
+
+
+def packaged_dir() -> Path:
+    """Where an installed wheel keeps its copies of the add-in's files."""
+    return Path(__file__).resolve().parent / "resources" / "addin"
+
+
 def addin_dir() -> Path:
-    """The project's ``addin/`` folder (next to ``python/`` in a checkout)."""
-    return Path(__file__).resolve().parents[2] / "addin"
+    """The add-in's files: the checkout's ``addin/`` (the committed source of truth), else
+    the copies the installed package carries."""
+    folder = checkout_dir()
+    if folder is not None:
+        return folder
+    packaged = packaged_dir()
+    if not (packaged / RIBBON_FILENAME).is_file():
+        raise AddinError(f"the add-in's files are missing: neither a checkout's addin/ nor "
+                         f"{packaged} (reinstall smallcap)")
+    return packaged
 
 
 def template_path() -> Path:
@@ -186,7 +217,7 @@ def ribbon_xml() -> bytes:
     """The ribbon source ``addin/customUI.xml``."""
     path = addin_dir() / RIBBON_FILENAME
     if not path.is_file():
-        raise AddinError(f"the ribbon source {path} is missing (build from a checkout)")
+        raise AddinError(f"the ribbon source {path} is missing (reinstall smallcap)")
     return path.read_bytes()
 
 
@@ -271,8 +302,15 @@ class BuildResult:
 
 def build(out_dir: Path | None = None, *, dry_run: bool = False) -> BuildResult:
     """Generate ``smallcap_udfs.bas`` and build ``smallcap.xlam`` into ``out_dir``
-    (default ``addin/``). Files whose bytes would not change are left untouched."""
-    folder = Path(out_dir) if out_dir is not None else addin_dir()
+    (default: the checkout's ``addin/``; an installed package's own copies are only
+    compared, with ``dry_run``). Files whose bytes would not change are left untouched."""
+    if out_dir is not None:
+        folder = Path(out_dir)
+    elif checkout_dir() is not None or dry_run:
+        folder = addin_dir()
+    else:
+        raise AddinError("smallcap is installed as a package, not run from a checkout: "
+                         "pass --out FOLDER (smallcap addin build --out FOLDER)")
     wrapper = generate_wrapper().encode()
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / ADDIN_FILENAME
@@ -295,8 +333,38 @@ def build(out_dir: Path | None = None, *, dry_run: bool = False) -> BuildResult:
 
 
 def current_platform() -> str:
-    """``windows`` or ``macos`` for this machine (anything else counts as windows, for tests)."""
-    return "macos" if sys.platform == "darwin" else "windows"
+    """``windows``, ``macos`` or ``linux`` (any other system: no Excel) for this machine."""
+    if sys.platform == "darwin":
+        return "macos"
+    if sys.platform.startswith(("win", "cygwin")):
+        return "windows"
+    return "linux"
+
+
+def platform_notes(platform: str, wrapper: Path | None = None) -> list[str]:
+    """What applies on ``platform`` once the add-in is installed (or, on a system without
+    Excel, instead of installing it), one sentence a line."""
+    if platform == "windows":
+        module = wrapper or Path("addin") / WRAPPER_FILENAME
+        return ["Start Excel: the 'Small Caps' tab appears on the ribbon.",
+                "Once, for the worksheet functions: Alt+F11, select 'MyAddin (smallcap.xlam)', "
+                f"File > Import File... {module}, then Ctrl+S."]
+    if platform == "macos":
+        return ["Start Excel: the 'Small Caps' tab appears on the ribbon.",
+                "Once, so the button can start Python: xlwings runpython install.",
+                "Worksheet functions (=RUT_STREAK() ...) need Excel on Windows: on a Mac the "
+                "button refreshes the store and the Data sheet, and the cells keep the values "
+                "they were saved with."]
+    return [f"Excel does not run on {platform.capitalize()}: there is no add-in to install "
+            "here.",
+            "The add-in is for Excel on Windows (worksheet functions and the Refresh data "
+            "button) and on macOS (the button only, through xlwings' RunPython; worksheet "
+            "functions need Windows): run smallcap addin install on that machine.",
+            "Here the same functions work from Python (import smallcap), the command line "
+            "(smallcap call ...) and HTTP (smallcap serve); smallcap workbook build writes "
+            "the dashboard.",
+            "To prepare a Windows or macOS user folder from here: smallcap addin install "
+            "--platform windows|macos --home FOLDER --interpreter PYTHON."]
 
 
 @dataclass(frozen=True)
@@ -318,7 +386,8 @@ def layout(platform: str | None = None, home: Path | str | None = None) -> Layou
     %USERPROFILE% when they are set."""
     chosen = (platform or current_platform()).lower()
     if chosen not in PLATFORMS:
-        raise AddinError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
+        raise AddinError(f"platform must be one of {', '.join(PLATFORMS)}, got {chosen!r}"
+                         + ("" if platform else " (this machine: Excel does not run here)"))
     explicit = home is not None
     base = Path(home) if explicit else Path.home()
     if chosen == "windows":
@@ -406,6 +475,9 @@ def install(
     where = layout(platform, home)
     plan = Plan(where, dry_run=dry_run)
     source = _source_addin(xlam)
+    if interpreter is None and where.platform != current_platform():
+        raise AddinError(f"installing for {where.platform} from {current_platform()}: pass "
+                         f"--interpreter, the Python the add-in should start on that machine")
     python = interpreter or default_interpreter(where.platform)
     plan.actions.append(f"copy {source} -> {where.addin}")
     entries = read_config(where.config)

@@ -2,14 +2,17 @@
 
 :func:`main` refreshes the store (progress in Excel's status bar), rewrites the calling
 workbook's ``Data`` sheet from :func:`smallcap.api.data_table` when it has one,
-recalculates, and reports a failure as one clear sentence (an Excel alert), never a
-traceback. Run with no Excel (``python -c "import smallcap; smallcap.main()"``) it
-refreshes the store and prints the same messages.
+re-enters the formulas that call a smallcap function but show ``#NAME?``
+(:func:`relink_formulas`), recalculates, and reports a failure as one clear sentence (an
+Excel alert), never a traceback. Run with no Excel
+(``python -c "import smallcap; smallcap.main()"``) it refreshes the store and prints the
+same messages.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
 DATA_SHEET = "Data"
 TITLE = "smallcap"
 CHUNK_ROWS = 5000
+NAME_ERROR = "#NAME?"
 
 
 def _caller_book() -> Any:
@@ -64,6 +68,13 @@ class _Excel:
                 return sheet
         return None
 
+    def relink(self) -> int:
+        """Re-enter the formulas that show #NAME? (none to do without a workbook, or on
+        macOS, where Excel has no worksheet functions from Python)."""
+        if self.book is None or sys.platform == "darwin":
+            return 0
+        return relink_formulas(self.book)
+
     def recalculate(self) -> None:
         """Recalculate every formula: UDF cells are not volatile, so a plain Calculate
         would skip those whose arguments did not change."""
@@ -90,6 +101,73 @@ def rewrite_data_sheet(sheet: Any, store: Any = None) -> int:
     return len(rows) - 1
 
 
+def call_pattern() -> re.Pattern[str]:
+    """A formula's call of a smallcap function: any Excel name the catalogue declares
+    (aliases too), bare or as Excel saves a name it could not resolve (``_xludf.NAME``),
+    not the tail of a longer name, followed by ``(``; any case."""
+    from . import api  # noqa: F401 (declares the functions the catalogue lists)
+    from .catalogue import excel_names
+
+    names = sorted(excel_names(), key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:_xludf\.)?(?:" + "|".join(map(re.escape, names))
+                      + r")\s*\(", re.IGNORECASE)
+
+
+def relink_formulas(book: Any) -> int:
+    """Re-enter every formula of ``book`` that calls a smallcap function and shows
+    ``#NAME?``; returns how many.
+
+    Excel binds a formula to an add-in's function when the formula is entered: in a
+    workbook written by a library, or opened before the add-in was loaded, such cells
+    show ``#NAME?`` until each is entered again (what Find/Replace "=" with "=" does by
+    hand). Per sheet, one read of the used range's formulas, a read of its values only
+    when a formula calls a smallcap function, and one write per cell re-entered, with
+    the text Excel reports (``Formula2``: a dynamic-array formula stays one). The Data
+    sheet holds values only and is not read; a sheet that cannot be read or written
+    (protected) is left as it is."""
+    pattern = call_pattern()
+    count = 0
+    for sheet in book.sheets:
+        if sheet.name.lower() == DATA_SHEET.lower():
+            continue
+        with contextlib.suppress(Exception):
+            count += _relink_sheet(sheet, pattern)
+    return count
+
+
+def _grid(value: Any) -> list[list[Any]]:
+    """A range's value or formulas as rows (one cell comes back as a scalar)."""
+    if isinstance(value, list | tuple):
+        return [list(row) if isinstance(row, list | tuple) else [row] for row in value]
+    return [[value]]
+
+
+def _address(row: int, col: int) -> str:
+    """``E7`` for 1-based ``row`` 7, ``col`` 5."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
+def _relink_sheet(sheet: Any, pattern: re.Pattern[str]) -> int:
+    used = sheet.used_range
+    formulas = _grid(used.formula2)
+    calls = [(i, j, text) for i, row in enumerate(formulas) for j, text in enumerate(row)
+             if isinstance(text, str) and text.startswith("=") and pattern.search(text)]
+    if not calls:
+        return 0
+    shown = _grid(used.options(ndim=2, err_to_str=True).value)
+    top, left = used.row, used.column
+    count = 0
+    for i, j, text in calls:
+        if shown[i][j] == NAME_ERROR:
+            sheet.range(_address(top + i, left + j)).formula2 = text
+            count += 1
+    return count
+
+
 def outcome_sentence(report: RefreshReport) -> str:
     """One sentence for a refresh that did not fully succeed."""
     failed = report.failed
@@ -104,7 +182,8 @@ def outcome_sentence(report: RefreshReport) -> str:
 
 
 def main(book: Any = None) -> RefreshReport | None:
-    """Refresh the store, rewrite the calling workbook's Data sheet, recalculate.
+    """Refresh the store, rewrite the calling workbook's Data sheet, re-enter its
+    formulas that show #NAME?, recalculate.
 
     ``book`` is the xlwings Book to update (default: the caller when run from Excel by
     the ribbon button, else none). Never raises: a failure is shown as one sentence in
@@ -124,9 +203,12 @@ def main(book: Any = None) -> RefreshReport | None:
                 if report.ok:
                     raise
                 # nothing stored at all: the refresh failure below says why
+        relinked = excel.relink()
         excel.recalculate()
         if report.ok:
-            excel.status(f"smallcap: {report.summary()}")
+            relink = (f"; re-entered {relinked} formula{'s' if relinked != 1 else ''} that "
+                      "showed #NAME?" if relinked else "")
+            excel.status(f"smallcap: {report.summary()}{relink}")
             if excel.book is None:
                 print(report.summary())
         else:

@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "xlwings ribbon template",
     )
     build.add_argument("--out", type=Path, default=None,
-                       help="output folder (default: the project's addin/)")
+                       help="output folder (default: the checkout's addin/; needed when "
+                       "smallcap is installed as a package)")
     build.add_argument("--dry-run", action="store_true",
                        help="show which files would change, write nothing")
     build.set_defaults(run=run_build)
@@ -35,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ):
         action = sub.add_parser(name, help=text)
         action.add_argument("--platform", choices=addin.PLATFORMS, default=None,
-                            help="target platform (default: this machine's)")
+                            help="target platform (default: this machine's; Excel does "
+                            "not run on Linux)")
         action.add_argument("--home", type=Path, default=None,
                             help="user home folder to install into (default: yours)")
         action.add_argument("--dry-run", action="store_true",
@@ -45,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                 help="Python the add-in starts (default: this one; "
                                 "pythonw.exe on Windows)")
             action.add_argument("--xlam", type=Path, default=None,
-                                help="add-in file to install (default: addin/smallcap.xlam)")
+                                help="add-in file to install (default: the checkout's "
+                                "addin/smallcap.xlam, or the installed package's copy)")
         action.set_defaults(run=func)
 
 
@@ -65,25 +68,31 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_excel_here(args: argparse.Namespace) -> bool:
+    """On a system without Excel and no --platform: say what applies there instead."""
+    if args.platform is not None or addin.current_platform() in addin.PLATFORMS:
+        return False
+    print("\n".join(addin.platform_notes(addin.current_platform())))
+    return True
+
+
 def run_install(args: argparse.Namespace) -> int:
     _folder(args.home, "--home")
+    if _no_excel_here(args):
+        return 0 if args.dry_run else 1  # nothing was installed
     plan = addin.install(platform=args.platform, home=args.home,
                          interpreter=args.interpreter, xlam=args.xlam, dry_run=args.dry_run)
     print(plan)
-    if not args.dry_run:
-        wrapper = addin.addin_dir() / addin.WRAPPER_FILENAME
-        print("Start Excel: the 'Small Caps' tab appears on the ribbon.")
-        if plan.layout.platform == "macos":
-            print("Once, so the button can start Python: xlwings runpython install "
-                  "(worksheet functions need Windows).")
-        else:
-            print("Once, for the worksheet functions: Alt+F11, select 'MyAddin (smallcap.xlam)',"
-                  f" File > Import File... {wrapper}, then Ctrl+S.")
+    notes = addin.platform_notes(plan.layout.platform,
+                                 addin.addin_dir() / addin.WRAPPER_FILENAME)
+    print(("Then: " if args.dry_run else "") + "\n".join(notes))
     return 0
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
     _folder(args.home, "--home")
+    if _no_excel_here(args):
+        return 0
     plan = addin.uninstall(platform=args.platform, home=args.home, dry_run=args.dry_run)
     print(plan)
     return 0

@@ -14,10 +14,12 @@ Sheets, a module each:
 - **Explore** (:mod:`.explore`): input cells (validated) driving spilled
   ``STREAK_EPISODES``, ``FORWARD_RETURNS`` and ``ROTATION_SERIES`` tables, a few one-cell
   answers, and the rotation monitor: one ``ROTATION_SPREAD`` over a column of pairs and a
-  row of windows, spilling the whole grid.
+  row of windows, spilling the whole grid; all of them as of one day (E3: the As of
+  input, or the last day both tickers have).
 - **Charts** (:mod:`.charts`): Russell 2000 vs S&P 500 rebased to 100, the rolling
-  one-month rotation spread, and the forward returns after each streak (native charts
-  reading the Data sheet and spilled tables on this sheet).
+  one-month rotation spread, and the forward returns after each streak: native charts
+  reading fixed ranges of built-in formulas over the Data sheet and a spilled
+  ``FORWARD_RETURNS``, which follow the data after a refresh.
 - **Data** (:mod:`.data`): :func:`smallcap.api.data_table` at A1, the sheet the ribbon
   refresh rewrites.
 
@@ -33,7 +35,8 @@ names are written bare (``RUT_STREAK(...)``), not as Excel saves an add-in call 
 external reference ``[1]!RUT_STREAK`` to the add-in's path on the author's machine) nor
 with ``_xludf.`` (what Excel writes for a name it could not resolve). The workbook asks
 for no recalculation on load (its cached values are current for the store it was built
-from); the ribbon's Refresh rewrites Data and recalculates.
+from); the ribbon's Refresh rewrites Data, re-enters formulas showing ``#NAME?`` and
+recalculates.
 
 :func:`evaluate` (:mod:`.evaluate`) computes every cell headless with the ``formulas``
 package, our functions plugged in as custom functions; :func:`render_pdf`
@@ -74,7 +77,7 @@ from .layout import (
     FormulaCell,
     iter_formula_cells,
 )
-from .render import pdf_pages, render_pdf, render_png, sheet_pages, soffice
+from .render import convert, pdf_pages, render_pdf, render_png, sheet_pages, soffice
 
 __all__ = [
     "CALC_ID",
@@ -100,6 +103,7 @@ __all__ = [
     "Lookup",
     "Ref",
     "build",
+    "convert",
     "evaluate",
     "formulas_functions",
     "iter_formula_cells",

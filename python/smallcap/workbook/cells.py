@@ -234,7 +234,43 @@ class IfNumber:
         return value if _is_number(value) else self.otherwise
 
 
-Formula = Call | Lookup | Index | Best | CountAtLeast | IfNumber
+@dataclass(frozen=True)
+class LastCommonDay:
+    """The last day both ``small`` and ``large`` have a close, on or before ``as_of``
+    (blank: the latest): the largest date of their one-day ``ROTATION_SERIES`` over the
+    month up to ``as_of`` (with ``as_of`` blank, over all their common days), or the
+    error text it returns (``#N/A no data for ^XYZ ...``):
+    ``IFERROR(MAX(ROTATION_SERIES(1,small,large,start,as_of)),ROTATION_SERIES(...))``.
+    Every two-ticker function resolves ``as_of`` on the same common days, so all the
+    answers given this day agree with each other."""
+
+    small: Ref
+    large: Ref
+    as_of: Ref
+
+    def series(self) -> Call:
+        day = self.as_of
+        start = Ref(f'IF(ISBLANK({day.address}),"",{day.address}-31)',
+                    "" if day.value is None else serial(day.value) - 31)
+        return Call("ROTATION_SERIES", (1, self.small, self.large, start, day))
+
+    def text(self) -> str:
+        series = self.series().text()
+        return f"IFERROR(MAX({series}),{series})"
+
+    def value(self) -> Any:
+        rows = self.series().value()
+        if not isinstance(rows, list):
+            return rows
+        numbers = [serial(cell) if isinstance(cell, dt.date | dt.datetime) else cell
+                   for row in rows for cell in row
+                   if _is_number(cell) and not (isinstance(cell, float) and math.isnan(cell))]
+        if not numbers:  # MAX of no number
+            return 0
+        return EXCEL_EPOCH + dt.timedelta(days=max(numbers))
+
+
+Formula = Call | Lookup | Index | Best | CountAtLeast | IfNumber | LastCommonDay
 
 
 def same(a: Any, b: Any) -> bool:

@@ -1,18 +1,43 @@
 """The Charts sheet: Russell 2000 vs S&P 500 rebased to 100, the rolling one-month
-rotation spread and the forward returns after each streak: native charts reading plain
-cell ranges (LibreOffice draws nothing from a spill reference) of formulas on this sheet,
-from column T on."""
+rotation spread and the returns after each five-day streak: native charts reading plain
+cell ranges of this sheet, from column T on.
+
+The charts follow the Data sheet: after Small Caps > Refresh data rewrites it with new
+days, a recalculation moves every chart to the new last day, no rebuild needed. Each
+chart's source cells are built-in formulas (no smallcap function in them, so they
+recalculate wherever the workbook is opened, LibreOffice included) over ranges that are
+fixed when the workbook is built and have room to grow:
+
+- the *tail* (columns Z:AB): the last Data row where both indices have a close
+  (``MATCH(9.99E+307, column)`` finds a column's last number; the smaller of the two, in
+  Z3) and the rows before it: date and both closes, ``INDEX(Data!$B$2:$B$40000+0, rows)``
+  (``+0`` makes the range numbers, an empty cell 0, so that ``INDEX`` gives values);
+- the *window* the two day charts read (T:X): the tail's last N rows, N the number of
+  days both had from the chart start to the last day when the workbook was built: the
+  date, both closes rebased to 100 on the window's first day, and the one-month spread,
+  small-cap minus large-cap return from the close one calendar month earlier (the same
+  day a month back, clipped to the month's end, or the last day before it: the tail
+  starts a month before the window so that close is in it), as ``ROTATION_SPREAD``
+  computes it;
+- the *episodes* the forward chart reads (AL:AO): the last K episodes of the spilled
+  ``FORWARD_RETURNS`` (K: how many there were when the workbook was built), counted with
+  ``COUNT`` over a fixed range below its header.
+
+A day one of the two has no close for shows ``#N/A`` (a gap in the line). The formulas
+are written as dynamic arrays (one per column), which Excel, LibreOffice and the
+``formulas`` package all evaluate; ``ROW(Data!$A$1:$A$n)`` is the list 1..n (SEQUENCE is
+not in LibreOffice 7.4).
+"""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from typing import Any
 
-import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
-from .. import analytics
 from ..errors import BadArgument
 from .cells import Call, serial
 from .layout import HORIZON, NAMES, SINCE, Builder, page_setup
@@ -20,15 +45,31 @@ from .layout import HORIZON, NAMES, SINCE, Builder, page_setup
 TITLE = "Charts — small caps against large caps"
 SMALL, LARGE = "^RUT", "^GSPC"
 HEAD_ROW = 3  # 0-based row of every chart-data table's header; its rows follow
-REBASED_COL = 19  # T: date, small and large rebased (three columns)
-SERIES_COL = REBASED_COL + 4  # X: ROTATION_SERIES (four columns), after a blank column
-FORWARD_COL = SERIES_COL + 5  # AC: FORWARD_RETURNS (seven columns), after a blank column
+ANCHOR_ROW = HEAD_ROW - 1  # the tail's last Data row and the episode count, above it
+NOTE_ROW = HEAD_ROW - 2  # what each block is
+# 0-based columns, a blank column between two blocks.
+WINDOW_COL = 19  # T: date, small rebased, large rebased, 1-month spread, month-ago row
+REBASED_COL = WINDOW_COL
+SPREAD_COL = WINDOW_COL + 3  # W
+START_COL = WINDOW_COL + 4  # X: the tail row of each day's month-ago close
+TAIL_COL = WINDOW_COL + 6  # Z: date, small close, large close
+FORWARD_COL = TAIL_COL + 4  # AD: FORWARD_RETURNS (seven columns)
+FORWARD_WIDTH = 7
+EPISODE_COL = FORWARD_COL + FORWARD_WIDTH + 1  # AL: signal, small, large, small's peak
+EPISODE_COLUMNS = (1, 2, 4)  # FORWARD_RETURNS' small_return, large_return, peak_gain
+# Room to grow: the Data rows the tail reads (24,749 today, about 250 a year), the
+# FORWARD_RETURNS rows the episode count reads.
+DATA_ROWS = 40_000
+FORWARD_ROWS = 100
+LOOKBACK = 31  # tail rows before the window: a calendar month has at most 23 trading days
 # The charts, stacked in column A from the header row down, each this many pixels high,
 # a blank row between two; the printed page ends below the last one.
 HEIGHTS = {"rebased": 340, "spread": 300, "forward": 300}
 WIDTH = 900
 ROW_PIXELS = 20  # a default row (15 points)
 LAST_COL = 14  # the printed page is as wide as the charts
+NA = "#N/A"
+BIG = "9.99E+307"  # larger than any number: MATCH(BIG, column) is the column's last number
 
 
 def _stack() -> tuple[dict[str, int], int]:
@@ -55,100 +96,192 @@ def _months(**more: Any) -> dict[str, Any]:
             "major_unit_type": "months", "num_font": {"rotation": -45}, **more}
 
 
+def _col(col: int, first: int, last: int, absolute: bool = False) -> str:
+    """``T5:T10`` (``$T$5:$T$10``): rows ``first``..``last`` (0-based) of column ``col``."""
+    name, d = xl_col_to_name(col), "$" if absolute else ""
+    return f"{d}{name}{d}{first + 1}:{d}{name}{d}{last + 1}"
+
+
+def _cell(col: int, row: int) -> str:
+    """``$Z$3``: one cell, absolute."""
+    return f"${xl_col_to_name(col)}${row + 1}"
+
+
+def _one_to(n: int) -> str:
+    """The list 1..n as a formula (a column of ``n`` numbers)."""
+    return f"ROW(Data!$A$1:$A${n})"
+
+
 def write(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int]) -> None:
     f = b.fmt
     sheet.hide_gridlines(2)
     sheet.write(0, 0, TITLE, f["title"])
-    sheet.write(1, 0, "Each chart reads the Data sheet or a table spilled on this sheet "
-                f"(columns {xl_col_to_name(REBASED_COL)} onward).", f["subtitle"])
+    sheet.write(1, 0, "Each chart reads built-in formulas on this sheet (columns "
+                f"{xl_col_to_name(WINDOW_COL)} onward) over the Data sheet and "
+                "FORWARD_RETURNS: a refresh moves them to the new last day.", f["subtitle"])
     first, last = common_rows(table, SMALL, LARGE, b.chart_start)
-    rebased = _rebased(b, sheet, table, data_cols, first, last)
-    # -- chart data: rolling one-month spread and forward returns (spilled) ---------------
-    returns = [f["date"], f["pct2"], f["pct2"], f["pct2"]]
-    sheet.set_column(SERIES_COL, SERIES_COL, 11, f["date"])
-    sheet.set_column(SERIES_COL + 1, SERIES_COL + 3, 11, f["pct2"])
-    rot = b.put_formula(sheet, HEAD_ROW, SERIES_COL,
-                        Call("ROTATION_SERIES", ("1M", SMALL, LARGE,
-                                                 b.chart_start.isoformat())),
-                        column_formats=returns, header_fmt=f["head"])
+    window = _tail_and_window(b, sheet, table, data_cols, first, last)
+    fwd_formats = [f["date"], f["pct2"], f["pct2"], f["pct2"], f["pct2"], f["int"], f["pct2"]]
     sheet.set_column(FORWARD_COL, FORWARD_COL, 13, f["date"])
     sheet.set_column(FORWARD_COL + 1, FORWARD_COL + 4, 11, f["pct2"])
     sheet.set_column(FORWARD_COL + 5, FORWARD_COL + 5, 11, f["int"])
     sheet.set_column(FORWARD_COL + 6, FORWARD_COL + 6, 11, f["pct2"])
     fwd = b.put_formula(sheet, HEAD_ROW, FORWARD_COL,
                         Call("FORWARD_RETURNS", (HORIZON, 5, 0.01, SMALL, LARGE, SINCE)),
-                        column_formats=[*returns, f["pct2"], f["int"], f["pct2"]],
-                        header_fmt=f["head"])
+                        column_formats=fwd_formats, header_fmt=f["head"])
 
-    _rebased_chart(b, sheet, table["date"].iloc[first].isoformat(), rebased, last - first + 1)
-    if isinstance(rot, list) and len(rot) > 1:
-        _spread_chart(b, sheet, len(rot) - 1)
-    if isinstance(fwd, list):
-        # The episodes (a signal date each), then the summary rows (count, median, ...).
-        episodes = sum(1 for row in fwd[1:] if isinstance(row[0], dt.date))
-        if episodes:
-            _forward_chart(b, sheet, episodes)
+    _rebased_chart(b, sheet, window)
+    _spread_chart(b, sheet, window)
+    episodes = _episodes(b, sheet, fwd)
+    if episodes:
+        _forward_chart(b, sheet, episodes)
 
     sheet.freeze_panes(HEAD_ROW, 0)
     page_setup(sheet, LAST_ROW, LAST_COL)
     sheet.set_column(0, LAST_COL, 8.43, f["plain"])
 
 
-def _rows(col: int, count: int) -> str:
-    """``$X$5:$X$n``: ``count`` rows of column ``col`` below the header row."""
-    name = xl_col_to_name(col)
-    return f"${name}${HEAD_ROW + 2}:${name}${HEAD_ROW + 1 + count}"
+# -- the tail of the Data sheet and the window the day charts read ---------------------------
 
 
-def _rebased(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int], first: int,
-             last: int) -> dict[int, list[Any]]:
-    """Dates and both closes rebased to 100 (formulas on the Data sheet), from column
-    REBASED_COL; returns the rebased values by column offset (1 small, 2 large)."""
+def _edate(day: dt.date) -> dt.date:
+    """The same calendar day one month earlier, clipped to that month's end (EDATE)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    month_end = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, month_end))
+
+
+def _month_ago(dates: str) -> str:
+    """The EDATE(d, -1) of each date in the range ``dates`` with functions that take
+    arrays (Excel's EDATE does not): DATE(y, m-1, min(d, last day of the month before))."""
+    end = f"DAY(DATE(YEAR({dates}),MONTH({dates}),0))"
+    return (f"DATE(YEAR({dates}),MONTH({dates})-1,IF(DAY({dates})<{end},DAY({dates}),"
+            f"{end}))")
+
+
+def _tail_and_window(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int],
+                     first: int, last: int) -> int:
+    """Write the tail (Z:AB) and the window (T:X); returns the window's row count."""
     f = b.fmt
-    sheet.set_column(REBASED_COL, REBASED_COL, 11, f["date"])
-    sheet.set_column(REBASED_COL + 1, REBASED_COL + 2, 12, f["num2"])
-    sheet.write_row(HEAD_ROW, REBASED_COL, ["date", f"{NAMES[SMALL]} (rebased)",
-                                            f"{NAMES[LARGE]} (rebased)"], f["head"])
-    n = last - first + 1
-    a, z = first + 2, last + 2  # Excel row numbers on the Data sheet (header at row 1)
     top = HEAD_ROW + 1
-    date_col = xl_col_to_name(data_cols["date"])
-    b.put_column_array(sheet, top, REBASED_COL, n, f"=Data!{date_col}{a}:{date_col}{z}",
-                       serial(table["date"].iloc[first]), f["date"])
-    for i in range(0 if b.static else 1, n):
-        sheet.write_number(top + i, REBASED_COL, serial(table["date"].iloc[first + i]),
-                           f["date"])
-    rebased_by: dict[int, list[Any]] = {}
-    for k, ticker in enumerate((SMALL, LARGE), start=1):
-        col = xl_col_to_name(data_cols[ticker])
-        rng = f"Data!{col}{a}:{col}{z}"
-        text = f'=IF({rng}="",NA(),{rng}/Data!{col}{a}*100)'
-        scaled = analytics.rebase(table[ticker].to_numpy()[first:last + 1])
-        rebased = np.where(np.isnan(scaled), "#N/A", scaled.astype(object)).tolist()
-        rebased_by[k] = rebased
-        b.put_column_array(sheet, top, REBASED_COL + k, n, text, rebased[0], f["num2"])
-        for i in range(0 if b.static else 1, n):
-            b.put_value(sheet, top + i, REBASED_COL + k, rebased[i], f["num2"])
-    return rebased_by
+    n = last - first + 1  # the window: as many days as from the chart start at build time
+    lead = min(LOOKBACK, first)  # tail rows before the window
+    k = n + lead
+    data_last = max(DATA_ROWS, len(table) + 1 + 2520)
+
+    def data_range(name: str) -> str:
+        letter = xl_col_to_name(data_cols[name])
+        return f"Data!${letter}$2:${letter}${data_last}"
+
+    # What the Data columns hold (a 1-based position in data_range: table row + 1).
+    days = list(table["date"])
+    dates = [serial(d) for d in days]
+    closes = {t: [None if math.isnan(v) else float(v) for v in table[t].to_numpy()]
+              for t in (SMALL, LARGE)}
+    last_number = {t: max((i + 1 for i, v in enumerate(closes[t]) if v is not None),
+                          default=None) for t in (SMALL, LARGE)}
+
+    # -- the tail: the last Data row both have (Z3) and the k rows up to it --------------
+    sheet.set_column(TAIL_COL, TAIL_COL, 11, f["date"])
+    sheet.set_column(TAIL_COL + 1, TAIL_COL + 2, 11, f["close"])
+    sheet.write(NOTE_ROW, TAIL_COL, f"The Data rows read: the last with both closes "
+                f"(Z{ANCHOR_ROW + 1}) and the {k - 1:,} before it.", f["subtitle"])
+    sheet.write(HEAD_ROW, TAIL_COL, "date", f["head"])
+    for j, ticker in enumerate((SMALL, LARGE), start=1):
+        letter = xl_col_to_name(data_cols[ticker])
+        b.put_builtin(sheet, HEAD_ROW, TAIL_COL + j, f"Data!${letter}$1", ticker, f["head"])
+        b.put_builtin(sheet, ANCHOR_ROW, TAIL_COL + j, f"MATCH({BIG},{data_range(ticker)})",
+                      last_number[ticker] or NA, f["int"])
+    positions = [p for p in last_number.values() if p is not None]
+    anchor = min(positions)
+    both = f"{xl_col_to_name(TAIL_COL + 1)}{ANCHOR_ROW + 1}:{xl_col_to_name(TAIL_COL + 2)}" \
+        f"{ANCHOR_ROW + 1}"
+    b.put_builtin(sheet, ANCHOR_ROW, TAIL_COL, f"MIN({both})", anchor, f["int"])
+    rows = [anchor - k + i - 1 for i in range(1, k + 1)]  # 0-based table rows
+    if rows[0] < 0:
+        raise BadArgument("chart_start", "the Data sheet has too few rows for the charts")
+    rows_text = f"{_cell(TAIL_COL, ANCHOR_ROW)}-{k}+{_one_to(k)}"
+    tail_date = [dates[r] for r in rows]
+    tail_day = [days[r] for r in rows]
+    tail = {t: [closes[t][r] or 0.0 for r in rows] for t in (SMALL, LARGE)}
+    b.put_column(sheet, top, TAIL_COL, f"INDEX({data_range('date')}+0,{rows_text})",
+                 tail_date, f["date"])
+    for j, ticker in enumerate((SMALL, LARGE), start=1):
+        b.put_column(sheet, top, TAIL_COL + j, f"INDEX({data_range(ticker)}+0,{rows_text})",
+                     tail[ticker], f["close"])
+
+    # -- the window: the tail's last n rows ----------------------------------------------
+    sheet.set_column(WINDOW_COL, WINDOW_COL, 11, f["date"])
+    sheet.set_column(WINDOW_COL + 1, WINDOW_COL + 2, 12, f["num2"])
+    sheet.set_column(SPREAD_COL, SPREAD_COL, 11, f["pct2"])
+    sheet.set_column(START_COL, START_COL, 9, f["int"])
+    sheet.write_row(HEAD_ROW, WINDOW_COL, ["date", f"{NAMES[SMALL]} (rebased)",
+                                           f"{NAMES[LARGE]} (rebased)", "1-month spread",
+                                           "month-ago row"], f["head"])
+    w_first, w_last = top + lead, top + k - 1  # the window's rows in the tail
+    b.put_column(sheet, top, WINDOW_COL, _col(TAIL_COL, w_first, w_last),
+                 tail_date[lead:], f["date"])
+    rebased: dict[str, list[Any]] = {}
+    for j, ticker in enumerate((SMALL, LARGE), start=1):
+        rng = _col(TAIL_COL + j, w_first, w_last)
+        base_cell = f"{xl_col_to_name(TAIL_COL + j)}${w_first + 1}"
+        base = tail[ticker][lead]
+        rebased[ticker] = [(x / base * 100 if base else NA) if x > 0 else NA
+                           for x in tail[ticker][lead:]]
+        b.put_column(sheet, top, WINDOW_COL + j,
+                     f"IFERROR(IF({rng}>0,{rng}/{base_cell}*100,NA()),NA())",
+                     rebased[ticker], f["num2"])
+    # The tail row of each day's month-ago close, then the spread from it.
+    window_dates = _col(WINDOW_COL, top, top + n - 1)
+    tail_dates = _col(TAIL_COL, top, top + k - 1, absolute=True)
+    starts: list[Any] = []
+    for day in tail_day[lead:]:
+        target = serial(_edate(day))
+        found = bisect.bisect_right(tail_date, target)
+        starts.append(found if found else NA)
+    b.put_column(sheet, top, START_COL, f"MATCH({_month_ago(window_dates)},{tail_dates},1)",
+                 starts, f["int"])
+    spreads: list[Any] = []
+    for i, start in enumerate(starts):
+        s, g = tail[SMALL][lead + i], tail[LARGE][lead + i]
+        if start == NA or not (s > 0 and g > 0):
+            spreads.append(NA)
+            continue
+        s0, g0 = tail[SMALL][start - 1], tail[LARGE][start - 1]
+        spreads.append((s / s0 - 1) - (g / g0 - 1) if s0 and g0 else NA)
+    small, large = (_col(TAIL_COL + j, w_first, w_last) for j in (1, 2))
+    small_tail, large_tail = (_col(TAIL_COL + j, top, top + k - 1, absolute=True)
+                              for j in (1, 2))
+    start_rows = _col(START_COL, top, top + n - 1)
+    b.put_column(sheet, top, SPREAD_COL,
+                 f"IFERROR(IF(({small}>0)*({large}>0),({small}/INDEX({small_tail}+0,"
+                 f"{start_rows})-1)-({large}/INDEX({large_tail}+0,{start_rows})-1),NA()),NA())",
+                 spreads, f["pct2"])
+
+    # Which days the two day charts show, in cells above the first chart.
+    sheet.write(ANCHOR_ROW, 0, f"Day charts: the latest {n:,} trading days both indices "
+                "have, from", f["subtitle"])
+    b.put_builtin(sheet, ANCHOR_ROW, 7, _cell(WINDOW_COL, top), tail_date[lead], f["date"])
+    sheet.write(ANCHOR_ROW, 8, "to", f["plain"])
+    b.put_builtin(sheet, ANCHOR_ROW, 9, _cell(WINDOW_COL, top + n - 1), tail_date[-1],
+                  f["date"])
+    return n
 
 
-def _rebased_chart(b: Builder, sheet: Any, start_text: str, rebased_by: dict[int, list[Any]],
-                   n: int) -> None:
+def _rebased_chart(b: Builder, sheet: Any, n: int) -> None:
+    top = HEAD_ROW + 1
     chart = b.book.add_chart({"type": "line"})
-    for k, color in ((1, "#C00000"), (2, "#1F3864")):
-        col_name = xl_col_to_name(REBASED_COL + k)
+    for j, color in ((1, "#C00000"), (2, "#1F3864")):
         chart.add_series({
-            "name": f"=Charts!${col_name}${HEAD_ROW + 1}",
-            "categories": f"=Charts!{_rows(REBASED_COL, n)}",
-            "values": f"=Charts!{_rows(REBASED_COL + k, n)}",
+            "name": f"=Charts!{_cell(WINDOW_COL + j, HEAD_ROW)}",
+            "categories": f"=Charts!{_col(WINDOW_COL, top, top + n - 1, absolute=True)}",
+            "values": f"=Charts!{_col(WINDOW_COL + j, top, top + n - 1, absolute=True)}",
             "line": {"color": color, "width": 1.5},
         })
-    chart.set_title({"name": f"{NAMES[SMALL]} vs {NAMES[LARGE]}, rebased to 100 on "
-                     f"{start_text}", "name_font": {"size": 12}})
+    chart.set_title({"name": f"{NAMES[SMALL]} vs {NAMES[LARGE]} over the latest {n:,} trading "
+                     "days, rebased to 100", "name_font": {"size": 12}})
     chart.set_x_axis(_months())
-    finite = [x for k in (1, 2) for x in rebased_by[k] if isinstance(x, float)]
-    low = math.floor(min(finite, default=100.0) / 20.0) * 20 if finite else 0
-    chart.set_y_axis({"name": "index (start = 100)", "num_format": "0", "min": max(low, 0),
+    chart.set_y_axis({"name": "index (first day = 100)", "num_format": "0",
                       "major_gridlines": _grid()})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": WIDTH, "height": HEIGHTS["rebased"]})
@@ -156,11 +289,12 @@ def _rebased_chart(b: Builder, sheet: Any, start_text: str, rebased_by: dict[int
 
 
 def _spread_chart(b: Builder, sheet: Any, n: int) -> None:
+    top = HEAD_ROW + 1
     chart = b.book.add_chart({"type": "line"})
     chart.add_series({
         "name": "1-month spread",
-        "categories": f"=Charts!{_rows(SERIES_COL, n)}",
-        "values": f"=Charts!{_rows(SERIES_COL + 3, n)}",
+        "categories": f"=Charts!{_col(WINDOW_COL, top, top + n - 1, absolute=True)}",
+        "values": f"=Charts!{_col(SPREAD_COL, top, top + n - 1, absolute=True)}",
         "line": {"color": "#7030A0", "width": 1.25},
     })
     chart.set_title({"name": f"Rolling one-month return spread, {NAMES[SMALL]} minus "
@@ -172,21 +306,65 @@ def _spread_chart(b: Builder, sheet: Any, n: int) -> None:
     sheet.insert_chart(TOPS["spread"], 0, chart)
 
 
+# -- the episodes the forward chart reads ---------------------------------------------------
+
+
+def _episodes(b: Builder, sheet: Any, fwd: Any) -> int:
+    """The last K episodes of the FORWARD_RETURNS spill (K: as many as now) in AL:AO;
+    returns K (0: no chart)."""
+    if not isinstance(fwd, list):
+        return 0
+    f = b.fmt
+    signals = [i for i, row in enumerate(fwd) if i and _is_number(row[0])]
+    k = len(signals)
+    if not k:
+        return 0
+    top = HEAD_ROW + 1
+    below = (top, top + FORWARD_ROWS - 1)  # the spill's rows below its header, with room
+    count = _cell(EPISODE_COL, ANCHOR_ROW)
+    sheet.write(NOTE_ROW, EPISODE_COL, f"Episodes in FORWARD_RETURNS (row {ANCHOR_ROW + 1}); "
+                f"the chart shows the latest {k}.", f["subtitle"])
+    b.put_builtin(sheet, ANCHOR_ROW, EPISODE_COL,
+                  f"COUNT({_col(FORWARD_COL, *below, absolute=True)})", k, f["int"])
+    sheet.set_column(EPISODE_COL, EPISODE_COL, 11, f["date"])
+    sheet.set_column(EPISODE_COL + 1, EPISODE_COL + len(EPISODE_COLUMNS), 11, f["pct2"])
+    sheet.write_row(HEAD_ROW, EPISODE_COL, ["signal", NAMES[SMALL], NAMES[LARGE],
+                                            f"{NAMES[SMALL]}: peak"], f["head"])
+    picked = f"{count}-{k}+{_one_to(k)}"
+    b.put_column(sheet, top, EPISODE_COL,
+                 f"INDEX({_col(FORWARD_COL, *below, absolute=True)}+0,{picked})",
+                 [serial(fwd[i][0]) for i in signals], f["date"])
+    for j, column in enumerate(EPISODE_COLUMNS, start=1):
+        rng = _col(FORWARD_COL + column, *below, absolute=True)
+        values = [fwd[i][column] if _is_number(fwd[i][column]) else NA for i in signals]
+        b.put_column(sheet, top, EPISODE_COL + j,
+                     f"INDEX(IF(ISNUMBER({rng}),{rng},NA()),{picked})", values, f["pct2"])
+    return k
+
+
+def _is_number(value: Any) -> bool:
+    """Excel's ISNUMBER of a value a worksheet function returned (a date is a number)."""
+    return (isinstance(value, int | float | dt.date) and not isinstance(value, bool)
+            and not (isinstance(value, float) and math.isnan(value)))
+
+
 def _forward_chart(b: Builder, sheet: Any, episodes: int) -> None:
+    top = HEAD_ROW + 1
     chart = b.book.add_chart({"type": "column"})
-    for k, name, color in ((1, NAMES[SMALL], "#C00000"), (2, NAMES[LARGE], "#1F3864"),
-                           (4, f"{NAMES[SMALL]}: peak within the {HORIZON} days", "#F4B183")):
+    for j, name, color in ((1, NAMES[SMALL], "#C00000"), (2, NAMES[LARGE], "#1F3864"),
+                           (3, f"{NAMES[SMALL]}: peak within the {HORIZON} days", "#F4B183")):
         chart.add_series({
             "name": name,
-            "categories": f"=Charts!{_rows(FORWARD_COL, episodes)}",
-            "values": f"=Charts!{_rows(FORWARD_COL + k, episodes)}",
+            "categories": f"=Charts!{_col(EPISODE_COL, top, top + episodes - 1, True)}",
+            "values": f"=Charts!{_col(EPISODE_COL + j, top, top + episodes - 1, True)}",
             "fill": {"color": color}, "gap": 80,
         })
     chart.set_title({"name": f"Return over the {HORIZON} trading days after each "
                      "five-day streak of gains above 1%, and the peak within them",
                      "name_font": {"size": 12}})
-    chart.set_x_axis({"name": "signal day (fifth day of the streak)", "text_axis": True,
-                      "num_format": "yyyy-mm-dd", "label_position": "low"})
+    chart.set_x_axis({"name": f"signal day (fifth day of the streak; the latest {episodes})",
+                      "text_axis": True, "num_format": "yyyy-mm-dd",
+                      "label_position": "low"})
     chart.set_y_axis({"name": "over the signal close", "num_format": "0%",
                       "major_gridlines": _grid()})
     chart.set_legend({"position": "bottom"})
@@ -208,4 +386,3 @@ def common_rows(table: Any, small: str, large: str, chart_start: dt.date) -> tup
         raise BadArgument("chart_start", f"no day on or after {chart_start} has both "
                           f"{small} and {large}")
     return after[0], after[-1]
-

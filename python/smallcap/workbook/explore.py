@@ -17,15 +17,17 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
-from .cells import Call, Formula, Ref
+from .cells import Call, Formula, LastCommonDay, Ref
 from .layout import HORIZON, TICKER_CHOICES, WINDOW_CHOICES, Builder, page_setup
 
-TITLE = "Explore — ask the same questions about any day, threshold or pair"
-SUBTITLE = ("Change the yellow cells; the answers, the rotation monitor and the three tables "
-            "below recalculate (tables spill as dynamic arrays). Leave 'As of' blank for the "
-            "latest stored day.")
 HEADING_ROW = 2  # 0-based: "Inputs", "Answers", the monitor's title; blocks start below
 INPUT_COL, ANSWER_COL = 0, 3  # label columns; the value is in the column to the right
+# The sheet's one day, in the answers' heading: every formula asks about it.
+DAY_CELL = xl_rowcol_to_cell(HEADING_ROW, ANSWER_COL + 1)  # E3
+TITLE = "Explore — ask the same questions about any day, threshold or pair"
+SUBTITLE = ("Change the yellow cells; the answers, the rotation monitor and the three tables "
+            "below recalculate (tables spill as dynamic arrays). Every cell asks about the "
+            f"day in {DAY_CELL}: 'As of', or when it is blank the last day both tickers have.")
 TABLE_GAP = 2  # blank rows between the longest block above and the tables' titles
 PRINTED_TABLE_ROWS = 30
 EPISODES_COL, FORWARD_COL, SERIES_COL = 0, 6, 14  # A:E, G:M, O:R
@@ -37,14 +39,15 @@ LAST_COL = SERIES_COL + 3  # O
 MONITOR_COL = FORWARD_COL  # G: small; H: large; I:N: the windows
 MONITOR_WINDOWS = ("1W", "1M", "3M", "6M", "1Y", "YTD")
 MONITOR_PAIRS = (("^RUT", "^GSPC"), ("IWM", "SPY"), ("^RUT", "^NDX"), ("IWM", "QQQ"))
-MONITOR_TITLE = "Rotation monitor: small-cap minus large-cap return up to the latest day"
+MONITOR_TITLE = f"Rotation monitor: small-cap minus large-cap return up to {DAY_CELL}"
 MONITOR_NOTES = (
-    "One formula fills the grid: ROTATION_SPREAD(windows, smalls, larges) over the yellow "
-    "ranges (pairs down, windows across).",
+    f"One formula fills the grid: ROTATION_SPREAD(windows, smalls, larges, {DAY_CELL}) over the "
+    "yellow ranges (pairs down, windows across).",
     "Change a pair or a window and its row or column follows; a cell starting with # "
     "names its own problem, the others still compute.",
 )
 MONITOR_ROWS = 1 + len(MONITOR_PAIRS) + len(MONITOR_NOTES)  # below its title row
+AS_OF_LABEL = "Answers as of"
 
 # Column widths: each table's columns keep their formats wherever a recalculated spill
 # grows to: A:E episodes, G:M forward returns, O:R rotation series. F and N separate the
@@ -85,8 +88,9 @@ _DATE = {"validate": "date", "criteria": "between", "minimum": dt.date(1900, 1, 
          "error_message": "Enter a date, e.g. 2024-07-16."}
 SINCE_RULE = {**_DATE, "input_title": "Since",
               "input_message": "Count episodes signalled on or after this day."}
-AS_OF_RULE = {**_DATE, "input_title": "As of", "input_message": "Blank = the latest stored "
-              "day; a non-trading day means the one before."}
+AS_OF_RULE = {**_DATE, "input_title": "As of", "input_message": "Blank = the last day both "
+              f"tickers have; a non-trading day means the one before ({DAY_CELL} shows "
+              "the day)."}
 START_RULE = {**_DATE, "input_title": "Rotation series",
               "input_message": "First date of the ROTATION_SERIES table."}
 
@@ -109,7 +113,7 @@ def inputs(note_day: dt.date) -> list[Input]:
         Input("window", "Window", "1M", "in_text", WINDOW_RULE),
         Input("horizon", "Horizon (trading days)", HORIZON, "in_int", HORIZON_RULE),
         Input("since", "Count episodes since", dt.datetime(1979, 1, 1), "in_date", SINCE_RULE),
-        Input("as_of", "As of (blank = latest)", None, "in_date", AS_OF_RULE),
+        Input("as_of", f"As of (blank: see {DAY_CELL})", None, "in_date", AS_OF_RULE),
         Input("start", "Rotation series from", dt.datetime(note_day.year, 1, 1), "in_date",
               START_RULE),
     ]
@@ -153,8 +157,9 @@ def tables(r: dict[str, Ref], f: dict[str, Any]) -> list[tuple[int, str, Call, l
          "as_of)",
          Call("FORWARD_RETURNS", (r["horizon"], r["length"], r["threshold"], r["small"],
                                   r["large"], r["since"], r["as_of"])), forward),
-        (SERIES_COL, "ROTATION_SERIES(window, small, large, from)",
-         Call("ROTATION_SERIES", (r["window"], r["small"], r["large"], r["start"])), returns),
+        (SERIES_COL, "ROTATION_SERIES(window, small, large, from, as_of)",
+         Call("ROTATION_SERIES", (r["window"], r["small"], r["large"], r["start"],
+                                  r["as_of"])), returns),
     ]
 
 
@@ -164,16 +169,21 @@ def write(b: Builder, sheet: Any) -> None:
         sheet.set_column(columns, width, f[fmt_name])
     sheet.write(0, 0, TITLE, f["title"])
     sheet.write(1, 0, SUBTITLE, f["subtitle"])
-    refs = _inputs(b, sheet, inputs(b.note_day))
+    typed = _inputs(b, sheet, inputs(b.note_day))
+    # One day for the whole sheet, in the answers' heading (E3): the one every formula
+    # below asks about, in place of the As of input.
+    sheet.write(HEADING_ROW, ANSWER_COL, AS_OF_LABEL, f["answer_head"])
+    day = LastCommonDay(typed["small"], typed["large"], typed["as_of"])
+    value = b.put_formula(sheet, HEADING_ROW, ANSWER_COL + 1, day, f["asof"])
+    refs = {**typed, "as_of": Ref(xl_rowcol_to_cell(HEADING_ROW, ANSWER_COL + 1, row_abs=True,
+                                                   col_abs=True), value)}
 
     listed = answers(refs)
-    sheet.write(HEADING_ROW, ANSWER_COL, "Answers", f["answer_head"])
-    sheet.write(HEADING_ROW, ANSWER_COL + 1, "", f["answer_head"])
     for i, (label, formula, fmt_name) in enumerate(listed):
         sheet.write_string(HEADING_ROW + 1 + i, ANSWER_COL, label, f["label"])
         b.put_formula(sheet, HEADING_ROW + 1 + i, ANSWER_COL + 1, formula, f[fmt_name])
 
-    monitor(b, sheet, HEADING_ROW)
+    monitor(b, sheet, HEADING_ROW, refs["as_of"])
     top = HEADING_ROW + 1 + max(len(refs), len(listed), MONITOR_ROWS) + TABLE_GAP
     spilled = tables(refs, f)
     for col, title, _, _ in spilled:
@@ -185,11 +195,11 @@ def write(b: Builder, sheet: Any) -> None:
     page_setup(sheet, top + PRINTED_TABLE_ROWS, LAST_COL)
 
 
-def monitor(b: Builder, sheet: Any, row: int) -> Any:
+def monitor(b: Builder, sheet: Any, row: int, as_of: Ref) -> Any:
     """The rotation monitor with its title on ``row``: a header row (``small``,
     ``large``, then the windows as yellow inputs), the pairs below as yellow inputs, and
-    beside them one ``ROTATION_SPREAD(windows, smalls, larges)`` spilling one spread per
-    pair and window (as_of omitted: the latest stored day). Returns its value."""
+    beside them one ``ROTATION_SPREAD(windows, smalls, larges, as_of)`` spilling one
+    spread per pair and window, as of the sheet's day. Returns its value."""
     f = b.fmt
     small_col, large_col, first_window = MONITOR_COL, MONITOR_COL + 1, MONITOR_COL + 2
     last_window = first_window + len(MONITOR_WINDOWS) - 1
@@ -218,7 +228,8 @@ def monitor(b: Builder, sheet: Any, row: int) -> Any:
     larges = cells(first_pair, large_col, last_pair, large_col,
                    [[large] for _, large in MONITOR_PAIRS])
     value = b.put_formula(sheet, first_pair, first_window,
-                          Call("ROTATION_SPREAD", (windows, smalls, larges)), f["pct2"])
+                          Call("ROTATION_SPREAD", (windows, smalls, larges, as_of)),
+                          f["pct2"])
     for i, note in enumerate(MONITOR_NOTES, start=last_pair + 1):
         sheet.write(i, small_col, note, f["subtitle"])
     return value

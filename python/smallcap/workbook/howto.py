@@ -15,7 +15,8 @@ HOW_TO_USE = (
     "thresholds and windows on the Explore sheet; the charts are on Charts. Percentages "
     "are fractions formatted as %. A cell starting with # names what went wrong "
     "(e.g. #N/A no data for ^XYZ — refresh first). #NAME? means Excel has not linked the "
-    "formulas to the add-in: load it, then Ctrl+H, replace = with = to re-enter them."
+    "formulas to the add-in: load it, then press Small Caps > Refresh data, which "
+    "re-enters them."
 )
 HEIGHT = 86  # points: the note's row shows it whole at the Story's column widths
 

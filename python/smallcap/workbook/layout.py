@@ -161,6 +161,29 @@ class Builder:
         sheet.write_dynamic_array_formula(row, col, row + height - 1, col, text, fmt, first)
         self.result.formulas.append(FormulaCell(sheet.name, row, col, text, height, 1))
 
+    def put_column(self, sheet: Any, row: int, col: int, text: str, values: Sequence[Any],
+                   fmt: Any) -> None:
+        """A one-column dynamic-array formula of built-in functions (``text`` without the
+        ``=``) over ``len(values)`` rows, every cell carrying its cached value (a value
+        only, in the static copy)."""
+        first = 0 if self.static else 1
+        if not self.static:
+            self.put_column_array(sheet, row, col, len(values), "=" + text, cached(values[0]),
+                                  fmt)
+        for i in range(first, len(values)):
+            self.put_value(sheet, row + i, col, values[i], fmt)
+
+    def put_builtin(self, sheet: Any, row: int, col: int, text: str, value: Any,
+                    fmt: Any = None) -> None:
+        """An ordinary one-cell formula of built-in functions (``text`` without the ``=``)
+        with its cached value (a value only, in the static copy)."""
+        fmt = fmt or self.fmt["plain"]
+        if self.static:
+            self.put_value(sheet, row, col, value, fmt)
+            return
+        sheet.write_formula(row, col, "=" + text, fmt, cached(value))
+        self.result.formulas.append(FormulaCell(sheet.name, row, col, "=" + text))
+
 
 def _formats(book: Any) -> dict[str, Any]:
     """Every cell format, created in a fixed order (the file lists them in that order)."""

@@ -21,9 +21,30 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+# LibreOffice's setting "recalculation on file load" for Excel 2007+ files: 0 = always.
+# Without it LibreOffice shows an ordinary formula's cached value as it is in the file.
+_RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
 def render_pdf(path: str | os.PathLike[str], outdir: str | os.PathLike[str],
                timeout: float = 240.0) -> Path:
     """Convert the workbook to PDF with headless LibreOffice; returns the PDF's path."""
+    return convert(path, outdir, "pdf", timeout=timeout)
+
+
+def convert(path: str | os.PathLike[str], outdir: str | os.PathLike[str], to: str = "pdf", *,
+            recalculate: bool = False, timeout: float = 240.0) -> Path:
+    """Convert the workbook with headless LibreOffice to ``to`` (``pdf``, ``xlsx``, ...) in
+    ``outdir``; with ``recalculate`` every formula is computed on load first (the cells
+    and charts then show what LibreOffice computes, not the cached values). Returns the
+    converted file's path."""
     exe = soffice()
     if exe is None:
         raise FileNotFoundError("LibreOffice (soffice) is not installed: apt-get install "
@@ -31,15 +52,19 @@ def render_pdf(path: str | os.PathLike[str], outdir: str | os.PathLike[str],
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="smallcap-lo-") as profile:
+        if recalculate:
+            user = Path(profile) / "user"
+            user.mkdir()
+            (user / "registrymodifications.xcu").write_text(_RECALCULATE_ON_LOAD)
         command = [exe, f"-env:UserInstallation=file://{profile}", "--headless",
-                   "--norestore", "--convert-to", "pdf", "--outdir", str(out), str(path)]
+                   "--norestore", "--convert-to", to, "--outdir", str(out), str(path)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                               check=False)
-    pdf = out / (Path(path).stem + ".pdf")
-    if done.returncode != 0 or not pdf.exists():
+    converted = out / (Path(path).stem + "." + to.split(":")[0])
+    if done.returncode != 0 or not converted.exists():
         raise RuntimeError(f"LibreOffice could not convert {path}: rc={done.returncode} "
                            f"{done.stdout.strip()} {done.stderr.strip()}")
-    return pdf
+    return converted
 
 
 def pdf_pages(pdf: str | os.PathLike[str]) -> list[str]:
