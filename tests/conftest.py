@@ -111,3 +111,15 @@ def http_get(url: str) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+def stored_rows(path) -> list[tuple]:
+    """Every stored price row, exactly as SQLite holds it (to prove a refused write
+    changed nothing)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT * FROM prices ORDER BY ticker, date").fetchall()
+    finally:
+        conn.close()

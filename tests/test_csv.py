@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
+from conftest import stored_rows as prices
 
 from smallcap import api
 from smallcap.errors import CsvFormatError, ImplausibleData, InputTooLarge, NotARegularFile
@@ -95,13 +95,6 @@ def test_bad_file_leaves_store_untouched(tmp_path: Path, empty_store) -> None:
 
 # -- hostile files: refused before reading, the store's rows byte-identical ------------------------
 
-
-def prices(path: Path) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT * FROM prices ORDER BY ticker, date").fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture

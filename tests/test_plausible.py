@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import stored_rows as prices
 
 from smallcap import api
 from smallcap.analytics import plausible
@@ -21,14 +21,6 @@ from smallcap.store import Store
 
 LIMITS = plausible.Limits(tolerance=0.001)
 
-
-def prices(path: Path) -> list[tuple]:
-    """Every stored row, exactly as SQLite holds it."""
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT * FROM prices ORDER BY ticker, date").fetchall()
-    finally:
-        conn.close()
 
 
 def rows(start: str, values: list[float], adj: list[float] | None = None) -> pd.DataFrame:

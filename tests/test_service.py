@@ -13,40 +13,25 @@ import urllib.request
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import http_get
 
 import smallcap
 from smallcap import cli, service
 from smallcap.errors import BadArgument
 
 
-@pytest.fixture(scope="module")
-def base_url(reference_store):
-    server = service.serve("127.0.0.1", 0, background=True, store=reference_store)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def get(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def test_scalars_match_python(base_url, reference_store) -> None:
-    status, body = get(f"{base_url}/streak_count?length=5&as_of=2024-07-16")
+    status, body = http_get(f"{base_url}/streak_count?length=5&as_of=2024-07-16")
     assert status == 200 and body == {"value": 5}
-    status, body = get(f"{base_url}/rotation_ratio?window=1M&as_of=2024-07-16")
+    status, body = http_get(f"{base_url}/rotation_ratio?window=1M&as_of=2024-07-16")
     assert body["value"] == smallcap.rotation_ratio("1M", as_of="2024-07-16",
                                                     store=reference_store)
-    status, body = get(f"{base_url}/highest_since?ticker=%5ERUT&as_of=2024-07-16")
+    status, body = http_get(f"{base_url}/highest_since?ticker=%5ERUT&as_of=2024-07-16")
     assert body == {"value": "2022-01-04"}
 
 
 def test_tables_match_python(base_url, reference_store) -> None:
-    status, body = get(f"{base_url}/forward_returns?horizon=50")
+    status, body = http_get(f"{base_url}/forward_returns?horizon=50")
     expected = smallcap.forward_returns(50, store=reference_store)
     assert body["columns"] == list(expected.columns)
     assert len(body["rows"]) == len(expected)
@@ -63,13 +48,13 @@ def test_tables_match_python(base_url, reference_store) -> None:
     ("/drop_tables", 404, "#VALUE!", "not a smallcap function"),
 ])
 def test_errors_are_json(base_url, path, status, code, text) -> None:
-    got, body = get(base_url + path)
+    got, body = http_get(base_url + path)
     assert got == status
     assert body["error"]["code"] == code and text in body["error"]["message"]
 
 
 def test_function_list(base_url) -> None:
-    status, body = get(f"{base_url}/functions")
+    status, body = http_get(f"{base_url}/functions")
     assert [a["name"] for a in body["streak_count"]["arguments"]] == [
         "length", "threshold", "ticker", "since", "as_of"]
     assert body["price"]["excel"] == ["PRICE", "CLOSE_PRICE"]
@@ -127,7 +112,7 @@ def test_post_with_urllib_reads_the_405(base_url) -> None:
 ], ids=["twice", "no-equals", "no-name", "not-utf8", "too-many", "unknown", "sub-path",
         "long-url"])
 def test_bad_requests_are_4xx_json(base_url, path, status, text) -> None:
-    got, body = get(base_url + path)
+    got, body = http_get(base_url + path)
     assert got == status and text in body["error"]["message"], body
 
 
@@ -159,7 +144,7 @@ def test_an_unexpected_exception_is_a_500_json_line_and_logged(base_url, monkeyp
 
     monkeypatch.setattr(service, "answer", broken)
     with caplog.at_level(logging.ERROR, logger="smallcap.service"):
-        status, body = get(f"{base_url}/price")
+        status, body = http_get(f"{base_url}/price")
     assert status == 500
     assert body == {"error": {"code": "#N/A", "message": "internal error (RuntimeError); the "
                               "server's log has the details"}}

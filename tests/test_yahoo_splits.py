@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yahoo_server as server_module
+from conftest import stored_rows as prices
 from yahoo_server import DATA_DIR, SplitEvent, YahooServer
 
 import smallcap
@@ -49,14 +50,6 @@ def csv_rows(symbol: str, until: str | None = None, since: str | None = None,
         rows = rows.loc[rows["date"] >= np.datetime64(since)]
     return rows.reset_index(drop=True)
 
-
-def prices(path: Path) -> list[tuple]:
-    """Every stored row, exactly as SQLite holds it."""
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT * FROM prices ORDER BY ticker, date").fetchall()
-    finally:
-        conn.close()
 
 
 def assert_consistent(store: Store, ticker: str, ratio: float, until: str) -> None:
