@@ -123,3 +123,16 @@ def stored_rows(path) -> list[tuple]:
         return conn.execute("SELECT * FROM prices ORDER BY ticker, date").fetchall()
     finally:
         conn.close()
+
+
+#: The tables of a store written by the smallcap before per-ticker freshness and the schema
+#: stamp (no ``ticker_version``, no ``meta`` 'schema' or 'tracked'): tests add their rows.
+OLD_SCHEMA_TABLES = """
+CREATE TABLE prices (ticker TEXT NOT NULL, date TEXT NOT NULL, close REAL NOT NULL,
+                     adj_close REAL NOT NULL, PRIMARY KEY (ticker, date)) WITHOUT ROWID;
+CREATE TABLE refresh_log (id INTEGER PRIMARY KEY, ticker TEXT NOT NULL, source TEXT NOT NULL,
+    started_at TEXT NOT NULL, finished_at TEXT NOT NULL, rows_added INTEGER NOT NULL DEFAULT 0,
+    rows_revised INTEGER NOT NULL DEFAULT 0, first_date TEXT, last_date TEXT,
+    ok INTEGER NOT NULL DEFAULT 1, message TEXT NOT NULL DEFAULT '');
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""

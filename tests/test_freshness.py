@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import OLD_SCHEMA_TABLES
 
 from smallcap.store import Store
 
@@ -144,14 +145,7 @@ def test_another_process_writes_one_ticker(two) -> None:
 
 # -- a store written by an older smallcap (no ticker_version, no meta 'tracked') -------------
 
-OLD_SCHEMA = """
-CREATE TABLE prices (ticker TEXT NOT NULL, date TEXT NOT NULL, close REAL NOT NULL,
-                     adj_close REAL NOT NULL, PRIMARY KEY (ticker, date)) WITHOUT ROWID;
-CREATE TABLE refresh_log (id INTEGER PRIMARY KEY, ticker TEXT NOT NULL, source TEXT NOT NULL,
-    started_at TEXT NOT NULL, finished_at TEXT NOT NULL, rows_added INTEGER NOT NULL DEFAULT 0,
-    rows_revised INTEGER NOT NULL DEFAULT 0, first_date TEXT, last_date TEXT,
-    ok INTEGER NOT NULL DEFAULT 1, message TEXT NOT NULL DEFAULT '');
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+OLD_SCHEMA = OLD_SCHEMA_TABLES + """
 INSERT INTO meta(key, value) VALUES ('version', '7');
 INSERT INTO prices VALUES ('^RUT', '2024-01-01', 1.0, 1.0), ('^RUT', '2024-01-02', 2.0, 2.0),
                           ('^GSPC', '2024-01-01', 10.0, 10.0), ('^GSPC', '2024-01-02', 11.0, 11.0);

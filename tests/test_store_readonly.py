@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import OLD_SCHEMA_TABLES
 
 import smallcap
 from smallcap import api, cli, service
@@ -253,14 +254,7 @@ def test_a_directory_or_an_empty_path_is_refused(tmp_path: Path, capsys) -> None
 
 # -- older schemas: read as they are, upgraded by the next write -----------------------------
 
-OLD_SCHEMA = """
-CREATE TABLE prices (ticker TEXT NOT NULL, date TEXT NOT NULL, close REAL NOT NULL,
-                     adj_close REAL NOT NULL, PRIMARY KEY (ticker, date)) WITHOUT ROWID;
-CREATE TABLE refresh_log (id INTEGER PRIMARY KEY, ticker TEXT NOT NULL, source TEXT NOT NULL,
-    started_at TEXT NOT NULL, finished_at TEXT NOT NULL, rows_added INTEGER NOT NULL DEFAULT 0,
-    rows_revised INTEGER NOT NULL DEFAULT 0, first_date TEXT, last_date TEXT,
-    ok INTEGER NOT NULL DEFAULT 1, message TEXT NOT NULL DEFAULT '');
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+OLD_SCHEMA = OLD_SCHEMA_TABLES + """
 INSERT INTO meta(key, value) VALUES ('version', '3');
 INSERT INTO prices VALUES ('^RUT', '2024-07-01', 1.0, 1.0), ('^RUT', '2024-07-02', 2.0, 2.0);
 INSERT INTO refresh_log(ticker, source, started_at, finished_at)

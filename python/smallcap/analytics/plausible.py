@@ -146,12 +146,16 @@ def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
                   f"{percent(limits.max_move)}")
     else:
         return
-    message = (f"{ticker}: {reason}, first {_day(days[first])}: {_num(old[first])} -> "
-               f"{_num(new[first])} ({_change(old[first], new[first])})"
-               f"{', ' + note if note else ''}; nothing stored")
-    if limits.remedy:
-        message += f"; {limits.remedy}"
-    raise ImplausibleData(message)
+    raise _refusal(ticker, reason, days[first], old[first], new[first], limits, note)
+
+
+def _refusal(ticker: str, reason: str, day: object, old: float, new: float, limits: Limits,
+             note: str = "") -> ImplausibleData:
+    """The one-line refusal of a revision: ticker, why, the first date with its old and
+    new close, and what to do."""
+    message = (f"{ticker}: {reason}, first {_day(day)}: {_num(old)} -> {_num(new)} "
+               f"({_change(old, new)}){', ' + note if note else ''}; nothing stored")
+    return ImplausibleData(f"{message}; {limits.remedy}" if limits.remedy else message)
 
 
 def common_ratio(old: np.ndarray, new: np.ndarray, tolerance: float) -> float | None:
@@ -183,12 +187,8 @@ def refuse_uniform(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
     :func:`check_revisions` when the limits refuse it anyway, else its own."""
     note = f"every overlapping close by one ratio, {_num(ratio)}, {why}"
     check_revisions(ticker, days, old, new, limits, note=note)
-    message = (f"{ticker}: would revise all {len(old)} overlapping stored closes by one ratio, "
-               f"{_num(ratio)}, {why}, first {_day(days[0])}: {_num(old[0])} -> "
-               f"{_num(new[0])} ({_change(old[0], new[0])}); nothing stored")
-    if limits.remedy:
-        message += f"; {limits.remedy}"
-    raise ImplausibleData(message)
+    raise _refusal(ticker, f"would revise all {len(old)} overlapping stored closes by one "
+                   f"ratio, {_num(ratio)}, {why}", days[0], old[0], new[0], limits)
 
 
 # -- adjusted-close rescale ---------------------------------------------------------------------
