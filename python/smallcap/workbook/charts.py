@@ -38,12 +38,13 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from .. import settings
 from ..errors import BadArgument
 from .cells import Call, serial
 from .layout import HORIZON, NAMES, SINCE, Builder, page_setup
 
 TITLE = "Charts — small caps against large caps"
-SMALL, LARGE = "^RUT", "^GSPC"
+SMALL, LARGE = settings.DEFAULT_TICKER, settings.DEFAULT_LARGE
 HEAD_ROW = 3  # 0-based row of every chart-data table's header; its rows follow
 ANCHOR_ROW = HEAD_ROW - 1  # the tail's last Data row and the episode count, above it
 NOTE_ROW = HEAD_ROW - 2  # what each block is

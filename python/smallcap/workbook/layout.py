@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import settings
 from .cells import Formula, cached, serial
 
 SHEETS = ("Story", "Explore", "Charts", "Data")
 NOTE_DAY = dt.date(2024, 7, 16)
 CHART_START = dt.date(2021, 1, 1)
-SINCE = "1979-01-01"
+SINCE = settings.DEFAULT_SINCE
 HORIZON = 50
 # Fixed document properties: building twice from the same store gives the same file.
 CREATED = dt.datetime(2024, 7, 16, 0, 0, 0)
@@ -23,7 +24,7 @@ CREATED = dt.datetime(2024, 7, 16, 0, 0, 0)
 CALC_ID = 191029
 TICKER_CHOICES = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "QQQ", "^DJI", "^TNX")
 WINDOW_CHOICES = ("1W", "1M", "3M", "6M", "1Y", "YTD", "21", "63", "252")
-NAMES = {"^RUT": "Russell 2000", "^GSPC": "S&P 500"}
+NAMES = {settings.DEFAULT_TICKER: "Russell 2000", settings.DEFAULT_LARGE: "S&P 500"}
 FOOTER = "&Lsmallcap dashboard&RPage &P of &N"
 
 

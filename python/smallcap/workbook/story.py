@@ -22,9 +22,12 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from .. import settings
 from .cells import Best, Call, CountAtLeast, Formula, IfNumber, Index, Lookup, Ref
 from .howto import write_note
 from .layout import HORIZON, SINCE, Builder, page_setup
+
+SMALL, LARGE, RATE = settings.DEFAULT_TICKER, settings.DEFAULT_LARGE, settings.DEFAULT_RATE
 
 TITLE = "Story — the 2024-07-16 small-cap note, claim by claim"
 HEAD = ["#", "Question", "The note said", "Formula (note-day column; column F "
@@ -86,7 +89,7 @@ class Question:
 
 def forward(c: Column) -> Call:
     """FORWARD_RETURNS as known on the column's day."""
-    return Call("FORWARD_RETURNS", (HORIZON, 5, 0.01, "^RUT", "^GSPC", SINCE, c.as_of))
+    return Call("FORWARD_RETURNS", (HORIZON, 5, 0.01, SMALL, LARGE, SINCE, c.as_of))
 
 
 def questions() -> list[Question]:
@@ -102,49 +105,49 @@ def questions() -> list[Question]:
     # that name.
     return [
         q("close", "1", "^RUT close", "", "index points",
-          lambda c, n: Call("CLOSE_PRICE", ("^RUT", c.as_of)), "close"),
+          lambda c, n: Call("CLOSE_PRICE", (SMALL, c.as_of)), "close"),
         q("day", "1", "^RUT return on the day (one trading day)", "jumped 3.5% that day",
-          "return", lambda c, n: Call("WINDOW_RETURN", ("^RUT", 1, c.as_of)), "pct2"),
+          "return", lambda c, n: Call("WINDOW_RETURN", (SMALL, 1, c.as_of)), "pct2"),
         q("highest", "1", "^RUT's highest close since", "highest level since January 2022",
-          "date", lambda c, n: Call("HIGHEST_SINCE", ("^RUT", c.as_of)), "date"),
+          "date", lambda c, n: Call("HIGHEST_SINCE", (SMALL, c.as_of)), "date"),
         q("streak", "2", "Days in a row with a ^RUT gain above 1%", "a five-day streak",
-          "trading days", lambda c, n: Call("RUT_STREAK", (0.01, "^RUT", c.as_of)), "int"),
+          "trading days", lambda c, n: Call("RUT_STREAK", (0.01, SMALL, c.as_of)), "int"),
         q("episodes", "2", "Five-day streaks of gains above 1% since 1979",
           "the fifth since 1979", "streaks",
-          lambda c, n: Call("STREAK_COUNT", (5, 0.01, "^RUT", SINCE, c.as_of)), "int"),
+          lambda c, n: Call("STREAK_COUNT", (5, 0.01, SMALL, SINCE, c.as_of)), "int"),
         q("rut_month", "3", "^RUT return over one calendar month",
           "up 12.8% over the last month", "return",
-          lambda c, n: Call("WINDOW_RETURN", ("^RUT", "1M", c.as_of)), "pct2"),
+          lambda c, n: Call("WINDOW_RETURN", (SMALL, "1M", c.as_of)), "pct2"),
         q("gspc_month", "3", "^GSPC (S&P 500) return over one calendar month", "", "return",
-          lambda c, n: Call("WINDOW_RETURN", ("^GSPC", "1M", c.as_of)), "pct2"),
+          lambda c, n: Call("WINDOW_RETURN", (LARGE, "1M", c.as_of)), "pct2"),
         q("spread", "3", "One-month spread, ^RUT minus ^GSPC", "", "percentage points",
-          lambda c, n: Call("ROTATION_SPREAD", ("1M", "^RUT", "^GSPC", c.as_of)), "pct2"),
+          lambda c, n: Call("ROTATION_SPREAD", ("1M", SMALL, LARGE, c.as_of)), "pct2"),
         q("ratio", "3", "One-month ratio, ^RUT / ^GSPC", "triple the S&P 500's gain",
-          "times", lambda c, n: Call("ROTATION_RATIO", ("1M", "^RUT", "^GSPC", c.as_of)),
+          "times", lambda c, n: Call("ROTATION_RATIO", ("1M", SMALL, LARGE, c.as_of)),
           "ratio"),
         q("spread_rank", "3", "How rare: share of one-month spreads since 1979 at or below "
           "this one", "", "share of days",
-          lambda c, n: Call("SPREAD_PERCENTILE", ("1M", "^RUT", "^GSPC", c.as_of, SINCE)),
+          lambda c, n: Call("SPREAD_PERCENTILE", ("1M", SMALL, LARGE, c.as_of, SINCE)),
           "pct"),
         q("month_rank", "3", "How rare: share of ^RUT one-month returns since 1979 at or "
           "below this one", "", "share of days",
-          lambda c, n: Call("RETURN_PERCENTILE", ("^RUT", "1M", c.as_of, SINCE)), "pct"),
+          lambda c, n: Call("RETURN_PERCENTILE", (SMALL, "1M", c.as_of, SINCE)), "pct"),
         q("signal", "4", "Last five-day streak signal on or before the day", "", "date",
-          lambda c, n: Index(Call("STREAK_EPISODES", (5, 0.01, "^RUT", SINCE, c.as_of)),
+          lambda c, n: Index(Call("STREAK_EPISODES", (5, 0.01, SMALL, SINCE, c.as_of)),
                              c.answer("episodes"), 2, offset=1), "date"),
         q("complete", "4", "Streaks whose 50 trading days (≈10 weeks) were over by the day",
           "", "streaks", lambda c, n: Lookup("count", forward(c), 2), "int"),
         q("median_peak", "4", "Their median ^RUT peak within the 50 days (highest close "
           "over the signal close)", "expected to last about 10 weeks and reach as much as "
-          "40%", "gain", lambda c, n: Lookup("median", forward(c), 5), "pct2"),
+          "40%", "gain", lambda c, n: Lookup(settings.SUMMARY_MEDIAN, forward(c), 5), "pct2"),
         q("best_peak", "4", "Their best ^RUT peak within the 50 days", "", "gain",
           lambda c, n: Best(forward(c), 5), "pct2"),
         q("reached", "4", "How many of them peaked 40% or more above the signal close", "",
           "streaks", lambda c, n: CountAtLeast(forward(c), 5, TARGET), "int"),
         q("median", "4", "Their median ^RUT return on day 50", "", "return",
-          lambda c, n: Lookup("median", forward(c), 2), "pct2"),
+          lambda c, n: Lookup(settings.SUMMARY_MEDIAN, forward(c), 2), "pct2"),
         q("share", "4", "Share of them with a ^RUT gain on day 50", "", "share of streaks",
-          lambda c, n: Lookup("share positive", forward(c), 2), "pct"),
+          lambda c, n: Lookup(settings.SUMMARY_SHARE_POSITIVE, forward(c), 2), "pct"),
         q("after_return", "5", "After the note-day column's signal: ^RUT return over its 50 "
           "trading days", "", "return", followed(2), "pct2"),
         q("after_large", "5", "^GSPC return over the same 50 trading days", "", "return",
@@ -158,7 +161,7 @@ def questions() -> list[Question]:
         q("rate_beta", "6",
           "Rate beta: ^RUT daily return per +1 pp of the 10-year yield (252 days)",
           "small caps are more sensitive to rates", "return per pp",
-          lambda c, n: Call("RATE_BETA", (252, "^RUT", "^TNX", c.as_of)), "num3"),
+          lambda c, n: Call("RATE_BETA", (252, SMALL, RATE, c.as_of)), "num3"),
     ]
 
 
@@ -176,7 +179,7 @@ def write(b: Builder, sheet: Any) -> None:
     # The as-of row: any date in the note-day column, the last stored day in the other.
     note_letter, latest_letter = xl_col_to_name(NOTE_COL), xl_col_to_name(LATEST_COL)
     as_of_row = AS_OF_ROW + 1  # Excel's row number
-    last_day = Index(Call("DATA_STATUS", ("^RUT",)), 2, 3)
+    last_day = Index(Call("DATA_STATUS", (SMALL,)), 2, 3)
     sheet.write(AS_OF_ROW, QUESTION, "As of (the day each column asks about)",
                 f["input_label"])
     sheet.write(AS_OF_ROW, FORMULA, f"{note_letter}{as_of_row}: any date; "
