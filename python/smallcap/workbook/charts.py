@@ -31,14 +31,15 @@ not in LibreOffice 7.4).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
-from .. import settings
+from .. import analytics, params, settings
+from ..analytics.windows import window_starts
 from ..errors import BadArgument
 from .cells import Call, serial
 from .layout import HORIZON, NAMES, SINCE, Builder, page_setup
@@ -145,13 +146,6 @@ def write(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int]) -> None
 # -- the tail of the Data sheet and the window the day charts read ---------------------------
 
 
-def _edate(day: dt.date) -> dt.date:
-    """The same calendar day one month earlier, clipped to that month's end (EDATE)."""
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    month_end = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, month_end))
-
-
 def _month_ago(dates: str) -> str:
     """The EDATE(d, -1) of each date in the range ``dates`` with functions that take
     arrays (Excel's EDATE does not): DATE(y, m-1, min(d, last day of the month before))."""
@@ -226,30 +220,27 @@ def _tail_and_window(b: Builder, sheet: Any, table: Any, data_cols: dict[str, in
     for j, ticker in enumerate((SMALL, LARGE), start=1):
         rng = _col(TAIL_COL + j, w_first, w_last)
         base_cell = f"{xl_col_to_name(TAIL_COL + j)}${w_first + 1}"
-        base = tail[ticker][lead]
-        rebased[ticker] = [(x / base * 100 if base else NA) if x > 0 else NA
-                           for x in tail[ticker][lead:]]
+        closes_in = np.array([x if x > 0 else np.nan for x in tail[ticker][lead:]])
+        scaled = analytics.rebase(closes_in) if tail[ticker][lead] else closes_in * np.nan
+        rebased[ticker] = [NA if math.isnan(x) else x for x in scaled.tolist()]
         b.put_column(sheet, top, WINDOW_COL + j,
                      f"IFERROR(IF({rng}>0,{rng}/{base_cell}*100,NA()),NA())",
                      rebased[ticker], f["num2"])
     # The tail row of each day's month-ago close, then the spread from it.
     window_dates = _col(WINDOW_COL, top, top + n - 1)
     tail_dates = _col(TAIL_COL, top, top + k - 1, absolute=True)
-    starts: list[Any] = []
-    for day in tail_day[lead:]:
-        target = serial(_edate(day))
-        found = bisect.bisect_right(tail_date, target)
-        starts.append(found if found else NA)
+    # the month-ago row as analytics finds it (last close on or before the same calendar
+    # day a month earlier, clipped to the month's end: what EDATE and MATCH(...,1) give)
+    tail_days = np.array(tail_day, dtype="datetime64[D]")
+    found = window_starts(tail_days, np.arange(lead, k), params.window("1M"))
+    starts: list[Any] = [int(i) + 1 if i >= 0 else NA for i in found.tolist()]
     b.put_column(sheet, top, START_COL, f"MATCH({_month_ago(window_dates)},{tail_dates},1)",
                  starts, f["int"])
     spreads: list[Any] = []
-    for i, start in enumerate(starts):
+    for i, start in enumerate(starts):  # the spread, as analytics.rotation_spread computes it
         s, g = tail[SMALL][lead + i], tail[LARGE][lead + i]
-        if start == NA or not (s > 0 and g > 0):
-            spreads.append(NA)
-            continue
-        s0, g0 = tail[SMALL][start - 1], tail[LARGE][start - 1]
-        spreads.append((s / s0 - 1) - (g / g0 - 1) if s0 and g0 else NA)
+        s0, g0 = (tail[SMALL][start - 1], tail[LARGE][start - 1]) if start != NA else (0, 0)
+        spreads.append(_spread(s, s0, g, g0))
     small, large = (_col(TAIL_COL + j, w_first, w_last) for j in (1, 2))
     small_tail, large_tail = (_col(TAIL_COL + j, top, top + k - 1, absolute=True)
                               for j in (1, 2))
@@ -267,6 +258,13 @@ def _tail_and_window(b: Builder, sheet: Any, table: Any, data_cols: dict[str, in
     b.put_builtin(sheet, ANCHOR_ROW, 9, _cell(WINDOW_COL, top + n - 1), tail_date[-1],
                   f["date"])
     return n
+
+
+def _spread(small: float, small_start: float, large: float, large_start: float) -> Any:
+    """R_small - R_large from the four closes (0 stands for a missing close: #N/A)."""
+    if not (small > 0 and large > 0 and small_start > 0 and large_start > 0):
+        return NA
+    return (small / small_start - 1.0) - (large / large_start - 1.0)
 
 
 def _rebased_chart(b: Builder, sheet: Any, n: int) -> None:
