@@ -309,3 +309,27 @@ def test_the_cli_refuses_port_65536_in_one_line(capsys) -> None:
     assert cli.main(["serve", "--port", "65536"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "65536" in err and "Traceback" not in err
+
+
+# -- survivors of the mutation run (benchmarks/mutation.py) ------------------------------------
+
+@pytest.mark.parametrize("day", [np.datetime64(AS_OF), np.datetime64(AS_OF, "D"),
+                                 np.datetime64(f"{AS_OF}T00:00:00")])
+def test_a_numpy_date_is_that_day(reference_store, day) -> None:
+    assert smallcap.price("^RUT", day, store=reference_store) == smallcap.price(
+        "^RUT", AS_OF, store=reference_store)
+
+
+@pytest.mark.parametrize("day,ok", [(np.datetime64("0001-01-01"), True),
+                                    (np.datetime64("9999-12-31"), True),
+                                    (np.datetime64("0000-12-31"), False),
+                                    (np.datetime64("10000-01-01"), False)])
+def test_numpy_dates_from_year_1_to_9999_only(day, ok) -> None:
+    from smallcap import params
+
+    if ok:
+        assert params.to_date(params.date(day, "as_of")) == dt.date.fromisoformat(
+            str(day).zfill(10))
+    else:
+        with pytest.raises(BadArgument, match="is not a date from year 1 to 9999"):
+            params.date(day, "as_of")

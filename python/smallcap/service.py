@@ -296,7 +296,7 @@ class Server:
         self.server_address = self.socket.getsockname()
         self._jobs: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         self._open = 0  # connections accepted and not yet closed
-        self.abandoned = 0  # requests whose client had gone before their answer was sent
+        self.abandoned = 0  # connections left unanswered: their client had gone (reset, closed)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._stopped = threading.Event()
@@ -375,9 +375,10 @@ class Server:
         except OSError:  # reset by the client
             chunk = b""
             item.head.clear()
-        if not chunk and not item.head:  # connected and left without a word
+        if not chunk and not item.head:  # connected and left (or reset) without a word
             selector.unregister(item.conn)
             item.done = True
+            self.abandon()
             self._close(item.conn)
             return
         if item.body_left >= 0:  # the head is over: the body is read and dropped
