@@ -333,3 +333,57 @@ def test_numpy_dates_from_year_1_to_9999_only(day, ok) -> None:
     else:
         with pytest.raises(BadArgument, match="is not a date from year 1 to 9999"):
             params.date(day, "as_of")
+
+
+@pytest.mark.parametrize("text,fraction", [("1.5%", 0.015), ("-2%", -0.02), ("-0.5", -0.5),
+                                           (" -0.25% ", -0.0025), ("0.999", 0.999)])
+def test_a_threshold_as_text_is_read_whole(text, fraction) -> None:
+    from smallcap import params
+
+    assert params.threshold(text) == pytest.approx(fraction, rel=1e-12)
+
+
+@pytest.mark.parametrize("value", [np.float64(-0.01), -0.99, np.int64(0), "-0.999"])
+def test_negative_thresholds_down_to_minus_one_are_fractions(value) -> None:
+    from smallcap import params
+
+    assert params.threshold(value) == float(value)
+
+
+@pytest.mark.parametrize("value", [-1, "-1", "-100%", 1, "100%", np.float64(-1.0)])
+def test_a_threshold_of_one_or_minus_one_is_refused(value) -> None:
+    from smallcap import params
+
+    with pytest.raises(BadArgument, match="between -1 and 1"):
+        params.threshold(value)
+
+
+def test_excel_serials_run_from_1_to_the_last_day_of_9999() -> None:
+    from smallcap import params
+
+    assert params.to_date(params.date(2958465, "as_of")) == dt.date(9999, 12, 31)
+    assert params.to_date(params.date(2958465.5, "as_of")) == dt.date(9999, 12, 31)
+    assert params.date(1, "as_of") == params.date(2, "as_of") - 1
+    for value in (2958466, 0.99, 0, -1):
+        with pytest.raises(BadArgument, match="is not an Excel date serial number"):
+            params.date(value, "as_of")
+
+
+@pytest.mark.parametrize("value", [AS_OF, serial(AS_OF), int(serial(AS_OF)),
+                                   np.datetime64(AS_OF), pd.Timestamp(AS_OF)])
+def test_a_calendar_date_argument_is_a_date(value) -> None:
+    from smallcap import params
+
+    got = params.calendar_date(value, "start")
+    assert isinstance(got, dt.date) and pd.Timestamp(got) == pd.Timestamp(AS_OF)
+    if not isinstance(value, pd.Timestamp):
+        assert type(got) is dt.date
+
+
+def test_a_datetime_as_of_is_its_day(reference_store) -> None:
+    from smallcap import params
+
+    moment = dt.datetime(2024, 7, 16, 15, 30)
+    assert params.optional_date(moment, "as_of") == params.optional_date(AS_OF, "as_of")
+    assert smallcap.price("^RUT", moment, store=reference_store) == smallcap.price(
+        "^RUT", AS_OF, store=reference_store)
