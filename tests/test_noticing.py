@@ -387,3 +387,37 @@ def test_a_datetime_as_of_is_its_day(reference_store) -> None:
     assert params.optional_date(moment, "as_of") == params.optional_date(AS_OF, "as_of")
     assert smallcap.price("^RUT", moment, store=reference_store) == smallcap.price(
         "^RUT", AS_OF, store=reference_store)
+
+
+def test_the_declarations_cannot_be_changed_by_an_adapter() -> None:
+    fn = catalogue.find("streak_count")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fn.arguments[0].default = 7
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fn.result = "table"
+    assert len({*fn.arguments}) == len(fn.arguments)  # hashable: usable as keys
+
+
+@pytest.mark.parametrize("title", ["RUT_STREAK", "streak_count", None])
+def test_an_argument_given_twice_names_the_function_as_called(title) -> None:
+    fn = catalogue.find("streak_count")
+    with pytest.raises(BadArgument) as caught:
+        fn.bind([5], {"length": 6}, title)
+    assert caught.value.message == f"length: {title or 'streak_count'} got 'length' twice"
+    with pytest.raises(BadArgument, match=f"^{title or 'streak_count'}: takes at most 5"):
+        fn.bind([1, 2, 3, 4, 5, 6], {}, title)
+    with pytest.raises(BadArgument, match=f"{title or 'streak_count'} has no argument 'x'"):
+        fn.bind([], {"x": 1}, title)
+
+
+def test_call_names_the_spelling_used(reference_store) -> None:
+    with pytest.raises(BadArgument, match="length: RUT_STREAK got 'length' twice"):
+        service.call("RUT_STREAK", ["5"], {"length": "6"}, store=reference_store)
+
+
+@pytest.mark.parametrize("window,text", [(21, "21"), ("63", "63"), ("1m", "1M"),
+                                         ("YTD", "YTD")])
+def test_a_window_reads_as_it_was_meant(window, text) -> None:
+    from smallcap import params
+
+    assert str(params.window(window)) == text

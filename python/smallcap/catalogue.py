@@ -95,17 +95,12 @@ class Argument:
             else str(self.default))
         return f"{self.help}; default {default}" if default else self.help
 
-    def parse(self, value: Any) -> Any:
-        """``value`` as the body wants it; None or blank text gives the default."""
-        if value is None or (type(value) is str and (not value or value.isspace())):
-            return self.default
-        return self.kind.parse(value, self.name)
-
     def __post_init__(self) -> None:  # bind the hot path once: no attribute look-ups
         kind_parse, name, default = self.kind.parse, self.name, self.default
         seen: dict[Any, Any] = {}  # good values already read (a cell asks the same again)
 
         def parse(value: Any) -> Any:
+            """``value`` as the body wants it; None or blank text gives the default."""
             if value is None:
                 return default
             key = (type(value), value)
