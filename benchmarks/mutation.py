@@ -4,6 +4,7 @@
 Usage (``pip install cosmic-ray`` first; about 2 to 8 s of CPU per mutant)::
 
     python benchmarks/mutation.py [--sample 40] [--seed 17] [--keep DIR] [TARGET ...]
+    python benchmarks/mutation.py --recheck DIR [TARGET ...]
 
 It mutates a copy of the checkout's HEAD (``git archive``, in a temporary folder, never the
 checkout), with ``../shared`` beside it as the tests expect. For each target it samples
@@ -11,7 +12,10 @@ checkout), with ``../shared`` beside it as the tests expect. For each target it 
 (never evaluated under ``from __future__ import annotations``: equivalent by construction),
 runs the target's test files on each (``pytest -x``) and prints killed / survived, the
 score, and the diff of every survivor (to judge it equivalent or write the test it asks
-for). A timeout counts as killed. ``--keep DIR`` keeps the copy and cosmic-ray's sessions.
+for). A timeout counts as killed. ``--keep DIR`` keeps the copy and cosmic-ray's sessions;
+``--recheck DIR`` runs only the survivors of the sessions kept there again, on a fresh copy
+of HEAD (after tests were added to kill them; a survivor whose diff no longer applies is
+counted apart).
 """
 
 from __future__ import annotations
@@ -103,12 +107,59 @@ def report(db: Path) -> tuple[int, int, list[str]]:
     return killed, len(survivors), survivors
 
 
+def copy_head(work: Path, name: str) -> Path:
+    """The checkout's HEAD in ``work/name``, with ``../shared`` beside it."""
+    root = work / name
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD"], check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    if (REPO.parent / "shared").exists() and not (work / "shared").exists():
+        os.symlink(REPO.parent / "shared", work / "shared")
+    return root
+
+
+def recheck(kept: Path, root: Path, targets: list[str]) -> int:
+    """Apply each survivor kept in ``kept`` to ``root`` in turn and run its tests."""
+    env = {**os.environ, "PYTHONPATH": str(root / "python"), "PYTHONDONTWRITEBYTECODE": "1"}
+    for name in targets:
+        db = kept / f"{name}.sqlite"
+        if not db.exists():
+            continue
+        killed, survivors, stale = 0, [], 0
+        for diff in report(db)[2]:
+            patch = diff.split("\n", 1)[1] if diff.startswith("--- mutation diff") else diff
+            applied = subprocess.run(["patch", "-p1", "--forward", "--silent"], cwd=root,
+                                     input=patch, text=True, capture_output=True)
+            if applied.returncode:
+                stale += 1
+                continue
+            files = [f"tests/{t}.py" for t in TARGETS[name][1]]
+            tests = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q",
+                                    "-p", "no:cacheprovider", *files], cwd=root, env=env,
+                                   capture_output=True, timeout=600)
+            subprocess.run(["patch", "-p1", "-R", "--silent"], cwd=root, input=patch,
+                           text=True, check=True)
+            if tests.returncode:
+                killed += 1
+            else:
+                survivors.append(diff)
+        print(f"\n{name}: {killed} of the earlier survivors now killed, {len(survivors)} "
+              f"still survive, {stale} no longer apply")
+        for diff in survivors:
+            print(diff)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("targets", nargs="*", help=f"any of {', '.join(TARGETS)} (all)")
     parser.add_argument("--sample", type=int, default=40, help="mutants per target (40)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--keep", type=Path, help="keep the copy and sessions in this folder")
+    parser.add_argument("--recheck", type=Path, help="run the survivors kept in this folder")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.targets) - set(TARGETS))
     if unknown:
@@ -118,14 +169,9 @@ def main(argv: list[str]) -> int:
         return 2
     work = Path(tempfile.mkdtemp(prefix="smallcap-mutation-")) if args.keep is None \
         else args.keep.resolve()
-    root = work / "repo"
-    root.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD"], check=True,
-                             capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(root, filter="data")
-    if (REPO.parent / "shared").exists() and not (work / "shared").exists():
-        os.symlink(REPO.parent / "shared", work / "shared")
+    root = copy_head(work, "recheck" if args.recheck else "repo")
+    if args.recheck:
+        return recheck(args.recheck.resolve(), root, args.targets or list(TARGETS))
     total_killed = total = 0
     for name in args.targets or list(TARGETS):
         module, tests = TARGETS[name]
