@@ -422,3 +422,33 @@ def test_a_window_reads_as_it_was_meant(window, text) -> None:
     from smallcap import params
 
     assert str(params.window(window)) == text
+
+
+def test_the_wizard_help_states_each_default() -> None:
+    arguments = {a.name: a for a in catalogue.find("window_return").arguments}
+    assert arguments["window"].wizard_help.endswith(f'; default "{arguments["window"].default}"')
+    assert arguments["ticker"].wizard_help.endswith(f"; default {arguments['ticker'].default}")
+    assert arguments["as_of"].default is None
+    assert arguments["as_of"].wizard_help.endswith(f"; default {arguments['as_of'].empty}")
+    assert "None" not in arguments["as_of"].wizard_help
+
+
+def test_a_one_element_range_is_not_a_label_a_longer_one_is(reference_store) -> None:
+    one = smallcap.streak_count([5], as_of=AS_OF, store=reference_store)
+    two = smallcap.streak_count([5, 6], as_of=AS_OF, store=reference_store)
+    assert one.index.name is None and list(one.index) == [0]
+    assert two.index.name == "length" and list(two.index) == [5, 6]
+    assert one.iloc[0] == two.loc[5] == smallcap.streak_count(5, as_of=AS_OF,
+                                                              store=reference_store)
+
+
+def test_a_range_with_a_bad_element_still_takes_the_batch_path(reference_store,
+                                                               caplog) -> None:
+    before = catalogue.FALLBACKS["window_return"]
+    got = smallcap.window_return(["^RUT", "IWM", "^RUT"], ["1M", "bogus", "3M"], AS_OF,
+                                 store=reference_store)
+    assert catalogue.FALLBACKS["window_return"] == before
+    assert "numpy path failed" not in caplog.text
+    assert isinstance(got.iloc[1], BadArgument)
+    assert got.iloc[0] == smallcap.window_return("^RUT", "1M", AS_OF, store=reference_store)
+    assert got.iloc[2] == smallcap.window_return("^RUT", "3M", AS_OF, store=reference_store)
