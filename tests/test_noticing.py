@@ -452,3 +452,46 @@ def test_a_range_with_a_bad_element_still_takes_the_batch_path(reference_store,
     assert isinstance(got.iloc[1], BadArgument)
     assert got.iloc[0] == smallcap.window_return("^RUT", "1M", AS_OF, store=reference_store)
     assert got.iloc[2] == smallcap.window_return("^RUT", "3M", AS_OF, store=reference_store)
+
+
+def test_status_names_the_source_of_the_last_refresh(tmp_path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.write("IWM", fetched(DAYS, [100.0, 101.0, 102.0], [98.0, 99.0, 100.0]), "csv")
+    store.write("IWM", fetched(["2024-07-18"], [103.0], [101.0]), "yahoo")
+    status = store.status("IWM")
+    store.close()
+    assert status["source"] == "yahoo" and status["rows"] == 4
+    assert isinstance(status["refreshed_at"], dt.datetime)
+
+
+def sqlite_error(sql_or_uri: str) -> Exception:
+    import sqlite3
+
+    try:
+        if sql_or_uri.startswith("file:"):
+            sqlite3.connect(sql_or_uri, uri=True)
+        else:
+            sqlite3.connect(":memory:").execute(sql_or_uri)
+    except sqlite3.Error as exc:
+        return exc
+    raise AssertionError("no error")
+
+
+def test_an_sqlite_fault_is_one_line_saying_what_to_do(tmp_path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    cannot_open = sqlite_error(f"file:{tmp_path}/no/such/folder/x.sqlite?mode=ro")
+    assert cannot_open.sqlite_errorcode & 0xFF == 14  # SQLITE_CANTOPEN
+    for doing, can in (("read", "be read"), ("write", "be written")):
+        message = store._fault(cannot_open, doing).message
+        assert message.startswith(f"cannot open the store at {store.path} (")
+        assert message.endswith(f"check that the file and its folder exist and can {can}")
+    other = sqlite_error("SELECT * FROM no_such_table")
+    message = store._fault(other, "write").message
+    assert message == f"cannot write the store at {store.path}: no such table: no_such_table"
+
+
+def test_a_time_in_a_date_is_refused_naming_the_first(empty_store) -> None:
+    days = pd.to_datetime(["2024-07-15 00:00", "2024-07-16 09:30", "2024-07-17 10:00"])
+    rows = pd.DataFrame({"date": days, "close": [1.0, 2.0, 3.0]})
+    with pytest.raises(ImplausibleData, match="IWM: 2024-07-16 09:30:00 is not a whole day"):
+        empty_store.write("IWM", rows, "csv")
