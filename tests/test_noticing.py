@@ -495,3 +495,22 @@ def test_a_time_in_a_date_is_refused_naming_the_first(empty_store) -> None:
     rows = pd.DataFrame({"date": days, "close": [1.0, 2.0, 3.0]})
     with pytest.raises(ImplausibleData, match="IWM: 2024-07-16 09:30:00 is not a whole day"):
         empty_store.write("IWM", rows, "csv")
+
+
+@pytest.mark.parametrize("stored", ["20240718", "2024-7-18", "2024-07-18T00:00"])
+def test_a_stored_date_not_written_yyyy_mm_dd_is_a_damaged_store(tmp_path, stored) -> None:
+    import sqlite3
+
+    from smallcap.store import StoreError
+
+    store = Store(tmp_path / "s.sqlite")
+    store.write("IWM", fetched(DAYS, [100.0, 101.0, 102.0], [98.0, 99.0, 100.0]), "csv")
+    store.close()
+    with sqlite3.connect(tmp_path / "s.sqlite") as conn:  # written behind the store's back
+        conn.execute("UPDATE prices SET date = ? WHERE date = '2024-07-17'", (stored,))
+    conn.close()
+    store = Store(tmp_path / "s.sqlite")
+    with pytest.raises(StoreError, match=f"a stored date of IWM: '{stored}' is not a "
+                                         "YYYY-MM-DD date"):
+        store.last_date("IWM")
+    store.close()
