@@ -514,3 +514,16 @@ def test_a_stored_date_not_written_yyyy_mm_dd_is_a_damaged_store(tmp_path, store
                                          "YYYY-MM-DD date"):
         store.last_date("IWM")
     store.close()
+
+
+def test_a_write_shows_its_check_every_stored_row_it_overwrites(tmp_path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    days = ["2024-07-12", *DAYS, "2024-07-18"]
+    store.write("IWM", fetched(days, [99.0, 100.0, 101.0, 102.0, 103.0],
+                               [97.0, 98.0, 99.0, 100.0, 101.0]), "csv")
+    seen = []
+    store.write("IWM", fetched(DAYS, [100.0, 101.0, 102.0], [98.0, 99.0, 100.0]), "yahoo",
+                check=seen.append)
+    store.close()
+    assert [d.isoformat() for d in seen[0].index.date] == DAYS
+    assert seen[0]["close"].tolist() == [100.0, 101.0, 102.0]
