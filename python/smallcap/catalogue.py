@@ -364,7 +364,7 @@ def _cells(value: Any) -> list[Any]:
     if hasattr(value, "to_numpy"):
         value = value.to_numpy()
     if isinstance(value, np.ndarray):
-        return value.ravel().tolist()
+        return params.elements(value).ravel().tolist()
     return [c for row in value for c in (row if isinstance(row, list | tuple) else (row,))]
 
 
@@ -384,6 +384,8 @@ def grid(value: Any, name: str, one_dimension: str) -> np.ndarray:
     horizontal array) or a ``"column"`` (a Python list or pandas Series)."""
     if hasattr(value, "to_numpy"):
         value = value.to_numpy()
+    if isinstance(value, np.ndarray):  # datetime64 elements stay dates, NaT an error
+        value = params.elements(value)
     if isinstance(value, list | tuple) and any(isinstance(r, list | tuple) for r in value):
         lengths = {len(r) if isinstance(r, list | tuple) else -1 for r in value}
         if len(lengths) > 1:

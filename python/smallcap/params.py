@@ -159,7 +159,9 @@ def date(value: Any, argument: str) -> int:
     """A calendar day as a day number (days since 1970-01-01, as in ``datetime64[D]``).
 
     Accepts ``datetime.date``/``datetime``, pandas/numpy timestamps, ISO text
-    ("2024-07-16") and Excel serial numbers (45489 = 2024-07-16).
+    ("2024-07-16"), a year (a whole number from 1000 to 9999, as a number or as text:
+    1 January of it) and Excel serial numbers (45489 = 2024-07-16; a serial from 1000 to
+    9999, 1902 to 1927, is read as a year: write such a day as a date).
     """
     if isinstance(value, str):
         text = value.strip()
@@ -196,10 +198,35 @@ def date(value: Any, argument: str) -> int:
         return number
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         serial = float(value)
+        if FIRST_YEAR <= serial < FIRST_YEAR * 10:  # a bare four-digit number: a year
+            return _year(serial, value, argument)
         if not math.isfinite(serial) or not 1 <= serial < 2958466:
             raise BadArgument(argument, f"{value!r} is not an Excel date serial number")
         return int(serial) - EXCEL_SERIAL_OF_EPOCH
     raise BadArgument(argument, f"expected a date such as 2024-07-16, got {value!r}")
+
+
+FIRST_YEAR = 1000  # a number from 1000 to 9999 where a date is expected is a year
+
+
+def _year(number: float, value: Any, argument: str) -> int:
+    """1 January of the year ``number`` (a whole number from 1000 to 9999), as a day number:
+    "2000" means the year 2000, never Excel's serial 2000 (1905-06-22)."""
+    if number != int(number):
+        raise BadArgument(argument, f"{value!r} is neither a year (a whole number from "
+                          f"{FIRST_YEAR} to 9999) nor a date: write a date as YYYY-MM-DD")
+    return day_number(dt.date(int(number), 1, 1))
+
+
+def elements(array: np.ndarray) -> np.ndarray:
+    """``array`` as an object array whose datetime elements stay ``numpy.datetime64``
+    (``tolist`` or ``astype(object)`` would make a nanosecond date an integer and NaT
+    None: "the latest day"), so each is read as a date, and a NaT is an element error."""
+    if array.dtype.kind not in "mM":
+        return array
+    out = np.empty(array.shape, dtype=object)
+    out.ravel()[:] = list(array.ravel())
+    return out
 
 
 def optional_date(value: Any, argument: str) -> int | None:

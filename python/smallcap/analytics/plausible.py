@@ -11,7 +11,7 @@ The rules:
 
 - **values**: a close and an adjusted close are finite numbers greater than 0;
 - **dates**: a whole trading day (nothing after it), year :data:`MIN_YEAR` to
-  :data:`MAX_YEAR`;
+  :data:`MAX_YEAR`, and not after today (:func:`last_day`);
 - **revisions**: a write that would move more than :data:`MAX_REVISED` stored closes by
   more than the tolerance (``SMALLCAP_REVISION_TOLERANCE``, 0.1%), or any one stored close by
   more than :data:`MAX_MOVE`, is refused unless the caller replaces the ticker's rows or
@@ -73,14 +73,35 @@ def year_rule() -> str:
     return f"years {MIN_YEAR} to {MAX_YEAR}"
 
 
-def check_values(ticker: str, days: np.ndarray, close: np.ndarray, adj: np.ndarray) -> None:
-    """Raise :class:`ImplausibleData` when a day is outside the years allowed or a close or
-    adjusted close is not a number > 0; the message names the first such row."""
+FUTURE_RULE = "a close cannot be dated after today"
+
+
+def last_day(now: dt.datetime | None = None) -> dt.date:
+    """The last day a close may be dated: today, in the zone furthest ahead of this
+    machine's and UTC (a close is dated in its exchange's zone, and every exchange closes
+    in its afternoon, before that day ends in UTC). ``now``: a test hook."""
+    now = now or dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        return now.date()
+    return max(now.astimezone(dt.UTC).date(), now.astimezone().date())
+
+
+def check_values(ticker: str, days: np.ndarray, close: np.ndarray, adj: np.ndarray,
+                 latest: dt.date | None = None) -> None:
+    """Raise :class:`ImplausibleData` when a day is outside the years allowed or after
+    ``latest`` (default :func:`last_day`), or a close or adjusted close is not a number
+    > 0; the message names the first such row."""
     years = bad_years(days)
     if years.any():
         first = np.flatnonzero(years)[0]
         raise ImplausibleData(f"{ticker}: {int(years.sum())} row(s) dated outside "
                               f"{year_rule()} (first {days[first]}); nothing stored")
+    latest = latest or last_day()
+    future = np.asarray(days).astype("datetime64[D]") > np.datetime64(latest, "D")
+    if future.any():
+        first = np.flatnonzero(future)[0]
+        raise ImplausibleData(f"{ticker}: {int(future.sum())} row(s) dated after today "
+                              f"({latest}), first {days[first]}: {FUTURE_RULE}; nothing stored")
     bad = bad_prices(close) | bad_prices(adj)
     if bad.any():
         first = np.flatnonzero(bad)[0]

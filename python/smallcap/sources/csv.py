@@ -29,6 +29,7 @@ from .. import settings
 from ..analytics import plausible
 from ..errors import CsvFormatError, ImplausibleRow, InputTooLarge, NotARegularFile
 from ..store import Store, WriteResult
+from . import csv_shape
 
 GAP_WARNING_DAYS = 14  # calendar days without a row that earn a warning
 _NULLS = {"", "null", "nan", "na", "n/a", "none", "-"}
@@ -106,19 +107,17 @@ def _too_large(path: Path, size: int | None, cap: int) -> InputTooLarge:
                          f"({cap:,} bytes); raise it or split the file")
 
 
-MAX_COLUMNS = 64  # a Yahoo file has 7; more is the wrong file
-
-
-def read_price_csv(path: str | Path) -> CsvRows:
+def read_price_csv(path: str | Path, *, last_day: dt.date | None = None) -> CsvRows:
     """Read and validate a daily price CSV; raises CsvFormatError naming the bad line (and
     :class:`InputTooLarge`, :class:`NotARegularFile` before reading, see
-    :func:`read_file_bytes`)."""
+    :func:`read_file_bytes`). Every line is held to the limits of
+    :func:`smallcap.sources.csv_shape.check_shape` before it is parsed, and the header to
+    :func:`~smallcap.sources.csv_shape.header_columns`. A day after ``last_day`` (default:
+    today, :func:`smallcap.analytics.plausible.last_day`) is refused."""
     data = read_file_bytes(path)
     path = Path(path)
-    header = data[: data.find(b"\n")] if b"\n" in data else data
-    if header.count(b",") >= MAX_COLUMNS:  # pandas slows down per column: refuse early
-        raise CsvFormatError(f"{path.name}: line 1 has more than {MAX_COLUMNS} columns; "
-                             "expected Date, Close[, Adj Close] (a Yahoo-style price file)")
+    csv_shape.check_shape(data, path.name)
+    meanings = csv_shape.header_columns(data, path.name)
     try:
         raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
                           skipinitialspace=True)
@@ -126,20 +125,17 @@ def read_price_csv(path: str | Path) -> CsvRows:
         raise CsvFormatError(f"{path.name}: not a readable CSV file ({exc})") from None
     except pd.errors.EmptyDataError:
         raise CsvFormatError(f"{path.name}: the file is empty") from None
-    columns = {str(c).strip().lower(): c for c in raw.columns}
-    for required in ("date", "close"):
-        if required not in columns:
-            raise CsvFormatError(
-                f"{path.name}, line 1: no '{required.title()}' column (found: "
-                f"{', '.join(map(str, raw.columns))}); expected Date, Close[, Adj Close]"
-            )
+    if len(raw.columns) != len(meanings):
+        raise CsvFormatError(f"{path.name}, line 1: not a readable CSV header")
+    raw.columns = [meaning or f"unnamed {i}" for i, meaning in enumerate(meanings)]
+    columns = {meaning: meaning for meaning in meanings if meaning}
     if raw.empty:
         raise CsvFormatError(f"{path.name}: no data rows after the header")
     lines = np.arange(len(raw)) + 2  # header is line 1
     warnings: list[str] = []
 
     close_text = raw[columns["close"]].str.strip()
-    adj_key = columns.get("adj close") or columns.get("adj_close") or columns.get("adjclose")
+    adj_key = columns.get("adj close")
     adj_text = raw[adj_key].str.strip() if adj_key else close_text
     empty = close_text.str.lower().isin(_NULLS).to_numpy()
     price_columns = [columns[c] for c in ("open", "high", "low") if c in columns]
@@ -176,6 +172,12 @@ def read_price_csv(path: str | Path) -> CsvRows:
         index = int(np.flatnonzero(bad_year)[0])
         raise _fail(path, int(lines[index]), f"{raw[columns['date']].iloc[index]!r} is outside "
                     f"{plausible.year_rule()}", ImplausibleRow)
+    last_day = last_day or plausible.last_day()
+    future = days > np.datetime64(last_day, "D")
+    if future.any():
+        index = int(np.flatnonzero(future)[0])
+        raise _fail(path, int(lines[index]), f"{raw[columns['date']].iloc[index]!r} is after "
+                    f"today ({last_day}): {plausible.FUTURE_RULE}", ImplausibleRow)
     close = pd.to_numeric(close_text, errors="coerce").to_numpy(dtype="float64")
     adj = pd.to_numeric(adj_text, errors="coerce").to_numpy(dtype="float64")
     for values, text, name in ((close, close_text, "Close"), (adj, adj_text, "Adj Close")):
