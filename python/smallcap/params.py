@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -138,6 +139,27 @@ def window(value: Any, argument: str = "window") -> Window:
     if key is not None and len(_WINDOW_CACHE) < 1024:
         _WINDOW_CACHE[key] = result
     return result
+
+
+def flag(value: Any, argument: str) -> bool:
+    """A yes/no argument: ``True`` or ``False`` only (a numpy bool too). The text "false"
+    or a number is refused, never read as true because it is not empty."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise BadArgument(argument, f"expected True or False, got {value!r}")
+
+
+def path(value: Any, argument: str) -> str:
+    """A file path given as text or a path object (``pathlib.Path``, ``os.PathLike`` of
+    text), as text; bytes, numbers, lists and None are refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        text = value.__fspath__()
+        if isinstance(text, str):
+            return text
+    raise BadArgument(argument, f"expected a file path (text or pathlib.Path), got "
+                      f"{type(value).__name__} {repr(value)[:60]}")
 
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import params, settings
-from .analytics import plausible
+from .analytics import overwrite, plausible
 from .analytics.history import History
 from .errors import ImplausibleData, NoData, SourceError, StoreError
 
@@ -123,7 +123,9 @@ def default_path() -> Path:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one write did: rows added, rows whose close changed, the stored date range."""
+    """What one write did: rows added, rows whose close changed (date, old, new), the
+    written date range, stored rows removed (by ``replace``), rows whose adjusted close
+    alone changed, and the first and last day whose stored row changed (None: none did)."""
 
     ticker: str
     added: int
@@ -131,6 +133,9 @@ class WriteResult:
     first_date: dt.date | None = None
     last_date: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
+    removed: int = 0
+    readjusted: int = 0
+    touched: tuple[dt.date, dt.date] | None = None
 
 
 def _utc_now() -> str:
@@ -231,7 +236,8 @@ class Store:
     write opens a second, read-write one (see the module's docstring)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._blank = path is not None and not os.fspath(path).strip()
+        path = params.path(path, "store") if path is not None else None
+        self._blank = path is not None and not path.strip()
         self.path = Path(path).expanduser() if path is not None else default_path()
         self._lock = threading.RLock()  # the read-only connection and the cached Histories
         self._write_lock = threading.RLock()  # the read-write connection; taken before _lock
@@ -673,6 +679,11 @@ class Store:
             index = pd.DatetimeIndex(np.array(dates, dtype="datetime64[D]"), name="date")
             columns = {"close": np.array(close, dtype="float64"),
                        "adj_close": np.array(adj, dtype="float64")}
+            bad = plausible.bad_prices(columns["close"]) | plausible.bad_prices(columns["adj_close"])
+            if bad.any():  # written behind our back: a price no write would have stored
+                at = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"{ticker} on {dates[at]}: close {close[at]!r}, adjusted close "
+                                 f"{adj[at]!r}; a price is a number > 0")
         except (TypeError, ValueError) as exc:
             raise StoreError(f"the store at {self.path} is damaged: a row of {ticker} is not a "
                              f"date and two prices ({_one_line(exc)}); reload {ticker} "
@@ -766,28 +777,19 @@ class Store:
             if check is not None:
                 explained = check(self._overwritten(conn, ticker, None if replace else iso))
                 explained_by = explained if explained is not None else explained_by
+            stored = conn.execute(  # every row this write replaces or overwrites
+                "SELECT date, close, adj_close FROM prices WHERE ticker = ?" + (
+                    "" if replace else " AND date BETWEEN ? AND ?"),
+                (ticker,) if replace else (ticker, iso[0], iso[-1]),
+            ).fetchall() if replace or iso else []
             if replace:
                 conn.execute("DELETE FROM prices WHERE ticker = ?", (ticker,))
-                stored: list[tuple[str, float]] = []
-            elif iso:
-                stored = conn.execute(
-                    "SELECT date, close FROM prices WHERE ticker = ? AND date BETWEEN ? AND ?",
-                    (ticker, iso[0], iso[-1]),
-                ).fetchall()
-            else:
-                stored = []
-            old_close = pd.Series(dict(stored), dtype="float64").reindex(iso).to_numpy()
+            change = overwrite.compare(stored, iso, close, adj, revision_tolerance)
+            old_close, old_adj = change.old_close, change.old_adj
             if limits is not None and not replace and explained_by is None:
                 plausible.check_revisions(ticker, iso, old_close, close, limits)
-            known = ~np.isnan(old_close)
-            moved = known & (
-                np.abs(close - old_close) > revision_tolerance * np.maximum(np.abs(old_close), 1e-12)
-            )
-            revised = [
-                (dt.date.fromisoformat(iso[i]), float(old_close[i]), float(close[i]))
-                for i in np.flatnonzero(moved)
-            ]
-            added = int((~known).sum())
+                plausible.check_adjusted(ticker, iso, old_close, old_adj, close, adj, limits)
+            revised, added = change.revised, change.added
             conn.executemany(
                 "INSERT OR REPLACE INTO prices(ticker, date, close, adj_close) VALUES (?, ?, ?, ?)",
                 zip([ticker] * len(iso), iso, close.tolist(), adj.tolist(), strict=True),
@@ -802,8 +804,8 @@ class Store:
                 (ticker, source, started, _utc_now(), added, len(revised),
                  iso[0] if iso else None, iso[-1] if iso else None,
                  "; ".join(part for part in (
-                     f"revisions explained by {explained_by}" if explained_by else "", note)
-                     if part)),
+                     f"revisions explained by {explained_by}" if explained_by else "",
+                     change.removed_note, note) if part)),
             )
         return WriteResult(
             ticker,
@@ -811,6 +813,7 @@ class Store:
             revised,
             dt.date.fromisoformat(iso[0]) if iso else None,
             dt.date.fromisoformat(iso[-1]) if iso else None,
+            removed=change.removed, readjusted=change.readjusted, touched=change.touched,
         )
 
     @staticmethod
@@ -867,7 +870,8 @@ _STORES_LOCK = threading.Lock()
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
     """The shared Store object for ``path`` (default: the store of this process,
     :func:`smallcap.settings.store_path`)."""
-    resolved = Path(path).expanduser() if path is not None else settings.store_path()
+    resolved = (Path(params.path(path, "store")).expanduser() if path is not None
+                else settings.store_path())
     store = _STORES.get(resolved)
     if store is None:
         with _STORES_LOCK:
@@ -883,6 +887,8 @@ def use_store(target: Store | str | os.PathLike[str] | None) -> Store:
         with _STORES_LOCK:
             _STORES[target.path] = target
         target = target.path
+    elif target is not None:  # a path that cannot be a store (a folder) is refused now
+        Store(target)._exists()
     settings.choose_store(target)
     return open_store()
 

@@ -19,6 +19,9 @@ The rules:
   history);
 - **rescale**: an adjusted-close rescale of the older stored rows needs a finite factor
   inside :data:`FACTOR_BAND` per refresh;
+- **adjusted closes**: every write holds the stored adjusted closes to the revision rule
+  (:func:`check_adjusted`), except a re-based adjustment (a dividend): one factor inside
+  :data:`FACTOR_BAND` for every stored day from the first overlapping one up to some day;
 - **uniform revisions**: every overlapping close moved by one common ratio
   (:func:`common_ratio`) is a rescaled series; :mod:`smallcap.analytics.revisions` decides
   whether a split the source reports explains it (else it is refused).
@@ -141,7 +144,7 @@ def relative_moves(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
                     new: np.ndarray, limits: Limits, *, scale: np.ndarray | None = None,
-                    note: str = "") -> None:
+                    note: str = "", what: str = "close") -> None:
     """Raise :class:`ImplausibleData` when writing closes ``new`` over the stored ``old`` (NaN:
     no stored close that day) would revise more than ``limits.max_revised`` closes beyond
     ``limits.tolerance``, or move any one by more than ``limits.max_move``. The message names
@@ -149,7 +152,8 @@ def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
 
     ``scale`` (per day; splits a source reports) is what explains part of the move: each old
     close is compared as ``old / scale``, while the message still shows the stored one.
-    ``note`` follows the values in the message (what was, or was not, explained)."""
+    ``note`` follows the values in the message (what was, or was not, explained); ``what``
+    names the values (``close``, ``adjusted close``)."""
     moves = relative_moves(old if scale is None else np.asarray(old, dtype="float64") / scale,
                            new)
     known = ~np.isnan(np.asarray(old, dtype="float64"))
@@ -159,15 +163,47 @@ def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
     count = int(revised.sum())
     if count > limits.max_revised:
         first = int(np.flatnonzero(revised)[0])
-        reason = (f"would revise {count} stored close(s) by more than "
+        reason = (f"would revise {count} stored {what}(s) by more than "
                   f"{percent(limits.tolerance)} (at most {limits.max_revised} may be)")
     elif large.any():
         first = int(np.flatnonzero(large)[0])
-        reason = (f"would move {int(large.sum())} stored close(s) by more than "
+        reason = (f"would move {int(large.sum())} stored {what}(s) by more than "
                   f"{percent(limits.max_move)}")
     else:
         return
     raise _refusal(ticker, reason, days[first], old[first], new[first], limits, note)
+
+
+def check_adjusted(ticker: str, days: list[str] | np.ndarray, old_close: np.ndarray,
+                   old_adj: np.ndarray, new_close: np.ndarray, new_adj: np.ndarray,
+                   limits: Limits) -> None:
+    """The revision rule for the stored adjusted closes, which answers use as much as the
+    closes: raise :class:`ImplausibleData` when writing ``new_adj`` over ``old_adj`` (NaN:
+    no stored row that day) moves them beyond ``limits`` as :func:`check_revisions` counts
+    it, after what a revised close explains (each day's adjustment factor, adjusted close
+    over close, is compared). One exception, what a dividend does: a re-based adjustment
+    moves every stored day from the first overlapping one up to some day by one common
+    factor inside :data:`FACTOR_BAND`, and no later day."""
+    old_close, old_adj, new_close, new_adj = (np.asarray(a, dtype="float64") for a in (
+        old_close, old_adj, new_close, new_adj))
+    known = ~np.isnan(old_adj)
+    if not known.any():
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = (new_adj / new_close) / (old_adj / old_close)  # 1: the adjustment is kept
+        moved = known & ~(np.abs(factor - 1.0) <= limits.tolerance)
+    if not moved.any():
+        return
+    index = np.flatnonzero(known)
+    shift = factor[index[moved[index]]]
+    prefix = moved[index].argmin() if not moved[index].all() else len(index)
+    low, high = FACTOR_BAND
+    if (moved[index][:prefix].all() and not moved[index][prefix:].any()
+            and np.isfinite(shift).all() and low <= float(np.median(shift)) <= high
+            and (np.abs(shift / np.median(shift) - 1.0) <= limits.tolerance).all()):
+        return
+    check_revisions(ticker, days, old_adj, new_adj, limits, scale=old_close / new_close,
+                    what="adjusted close")
 
 
 def _refusal(ticker: str, reason: str, day: object, old: float, new: float, limits: Limits,

@@ -47,7 +47,7 @@ import pandas as pd
 
 from .. import params
 from ..analytics import plausible, revisions
-from ..errors import ImplausibleData, SmallcapError
+from ..errors import BadArgument, ImplausibleData, SmallcapError
 from ..settings import default_tickers, redact_url, revision_tolerance
 from ..store import Store, open_store
 from . import yahoo
@@ -400,7 +400,7 @@ class _RichProgress:
         self.progress.update(self.task, advance=1, note=note)
 
 
-def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None = None,
+def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | str | None = None,
             progress: Progress | None = None, show_progress: bool = False,
             on_written: Callable[[], Any] | None = None, full: bool = False) -> RefreshReport:
     """Refresh ``tickers`` (default :func:`default_tickers`) from Yahoo Finance into the
@@ -412,13 +412,17 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None =
     ticker's whole history and replaces the stored one, after the same checks.
     Never raises for a per-ticker fault: see each :class:`TickerResult`."""
     began = time.perf_counter()
+    full = params.flag(full, "full")
     if tickers is None:
         asked = list(default_tickers())
     elif isinstance(tickers, str):
         asked = [t for t in tickers.replace(";", ",").split(",") if t.strip()]
-    else:
+    elif isinstance(tickers, Iterable) and not isinstance(tickers, bytes | bytearray):
         asked = list(tickers)
-    store = store if store is not None else open_store()
+    else:
+        raise BadArgument("tickers", f"expected a list of tickers such as ['^RUT', 'IWM'], "
+                          f"got {type(tickers).__name__}")
+    store = store if isinstance(store, Store) else open_store(store)
     settings = yahoo.YahooSettings.from_env()
     session = None
     results: list[TickerResult] = []
