@@ -1,7 +1,7 @@
 """Plausibility of price rows before they are written: the same rules for every source.
 
 Pure checks (no I/O) used on every write path: :meth:`smallcap.store.Store.write` (through
-:func:`smallcap.store.normalise_rows`) checks every row it is given and, inside its
+:func:`smallcap.analytics.rows.normalise_rows`) checks every row it is given and, inside its
 transaction and before anything is written, the closes it would revise; the Yahoo refresh
 checks an adjusted-close rescale before asking for it; the CSV loader uses the same value
 and year rules to name the bad line. A refusal is one :class:`~smallcap.errors.ImplausibleData`
