@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import api, params, settings
+from ..cors import LITE_ORIGIN
 from ..errors import BadArgument, NoData, SmallcapError, StoreError
 
 # Reference file names (../shared/data) whose Yahoo symbol carries a caret.
@@ -55,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds a client has to send its request (default "
                    "$SMALLCAP_SERVE_TIMEOUT, else 10)")
+    p.add_argument("--cors", nargs="?", const=LITE_ORIGIN, default=None, metavar="ORIGIN",
+                   help="let pages of ORIGIN read the answers (CORS; alone: xlwings Lite's "
+                   f"{LITE_ORIGIN}, for its load_history)")
     p.set_defaults(run=run_serve)
 
 
@@ -229,7 +233,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from .. import service
 
-    server = service.listen(args.host, args.port, workers=args.workers, timeout=args.timeout)
+    server = service.listen(args.host, args.port, workers=args.workers, timeout=args.timeout,
+                            cors=args.cors)
     log = logging.getLogger(service.__name__)
     handler = None
     if not getattr(args, "verbose", False):
