@@ -344,3 +344,16 @@ def test_errors_inside_a_spill_are_real_error_codes_and_alone_they_raise(monkeyp
     with pytest.raises(runtime.LiteError, match="^#N/A"):
         runtime.call("PRICE", [["#N/A"]], None)
 
+
+
+def test_the_dashboards_data_sheet_loads(monkeypatch):
+    """The committed dashboard (what a Mac user opens) carries a Data sheet Lite reads."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(HERE.parent / "workbook" / "smallcap.xlsx", read_only=True,
+                                   data_only=True)["Data"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    monkeypatch.setattr(runtime, "_current", runtime.MemoryStore())
+    line = runtime.load_history(Book(rows))
+    assert line.startswith(f"smallcap: loaded {len(rows[0]) - 1} tickers from the Data sheet")
+    assert runtime.call("RUT_STREAK", [[None]], [["^RUT"]], [[NOTE]]) == 5
