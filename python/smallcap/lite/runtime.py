@@ -8,7 +8,8 @@ answer from it through the same cell conventions as the Windows UDFs
 
 - an error that is the whole answer is raised (Lite shows ``#VALUE!`` with the message
   on hover): Lite shows text such as ``"#N/A no data for ..."`` as plain text, and only
-  an exact code (``"#N/A"``) as an error;
+  an exact code (``"#N/A"``) as an error; an argument's error passed on (an exact code)
+  stays that error;
 - an error inside a spilled array becomes that exact code (one cell cannot raise alone);
 - blanks stay ``None`` (Lite sends an empty cell, where NaN would show ``#NUM!``); dates
   stay dates (xlwings sends them as date-formatted numbers).
@@ -97,6 +98,8 @@ def call(name: str, *args: Any) -> Any:
 def lite_value(value: Any) -> Any:
     """A Windows cell value (:mod:`smallcap.excel`) as xlwings Lite shows the same."""
     if type(value) is str and _is_error(value):
+        if value in LITE_ERRORS:  # an argument's error passed on: the same error as Windows
+            return value
         raise LiteError(value)
     if type(value) is list:
         return [[_element(v) for v in row] for row in value]
