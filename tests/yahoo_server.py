@@ -1,5 +1,6 @@
 """A local stand-in for the part of Yahoo Finance's HTTP API that yfinance uses for daily
-history, serving JSON built from the real CSV files in ``../shared/data``.
+history, serving JSON built from the real closes bundled with the package
+(``smallcap/sample_data``; open, high and low are the close, volume 0).
 
 Endpoints (plain http on 127.0.0.1, any port):
 
@@ -47,7 +48,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "python" / "smallcap" / "sample_data"
 EXCHANGE_TZ = "America/New_York"
 CRUMB = "t3stCrumb.local"
 
@@ -115,7 +116,7 @@ class Series:
 
 
 def csv_path(symbol: str) -> Path:
-    return DATA_DIR / f"{symbol.lstrip('^')}.csv"
+    return DATA_DIR / f"{symbol.lstrip('^')}.csv.gz"
 
 
 def load_series(symbol: str) -> Series | None:
@@ -128,9 +129,8 @@ def load_series(symbol: str) -> Series | None:
     stamps = local.tz_convert("UTC").as_unit("s").asi8
     close = frame["Close"].to_numpy(dtype="float64")
     columns = {
-        "open": frame["Open"].to_numpy(dtype="float64"),
-        "high": frame["High"].to_numpy(dtype="float64"),
-        "low": frame["Low"].to_numpy(dtype="float64"),
+        **{name: (frame[name.title()] if name.title() in frame.columns else frame["Close"])
+           .to_numpy(dtype="float64") for name in ("open", "high", "low")},
         "close": close,
         "volume": (frame["Volume"].to_numpy(dtype="float64") if "Volume" in frame.columns
                    else np.zeros(len(frame))),
