@@ -40,6 +40,10 @@ SUMMARY_MEAN = "mean"
 SUMMARY_SHARE_POSITIVE = "share positive"
 SUMMARY_ROWS = (SUMMARY_COUNT, SUMMARY_MEDIAN, SUMMARY_MEAN, SUMMARY_SHARE_POSITIVE)
 DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")  # refreshed by default
+# File names without the caret that index symbols carry (RUT.csv holds ^RUT): load-dir and
+# the bundled sample history name files this way.
+INDEX_FILES = {"RUT": "^RUT", "GSPC": "^GSPC", "NDX": "^NDX", "DJI": "^DJI", "TNX": "^TNX",
+               "IRX": "^IRX", "TYX": "^TYX", "VIX": "^VIX"}
 
 # -- environment variables and their defaults --------------------------------------------
 
