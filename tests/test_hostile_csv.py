@@ -8,16 +8,23 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yahoo_server as server_module
 from conftest import stored_rows
+from yahoo_server import YahooServer
 
 import smallcap
 from smallcap import cli
 from smallcap.analytics import plausible
 from smallcap.errors import CsvFormatError, ImplausibleData, ImplausibleRow
 from smallcap.sources import csv_shape
+from smallcap.sources.refresh import refresh
 from smallcap.store import Store
+
+yahoo_server = server_module.yahoo_server  # fixtures: the module's server, reset per test
+yahoo = server_module.yahoo
 
 
 def files(path: Path) -> dict[str, bytes]:
@@ -130,6 +137,23 @@ def test_an_adjusted_rescale_that_is_not_a_rebasing_is_refused(spy, shared_data,
     path = with_adjusted(shared_data, tmp_path, middle)
     refused(spy, path, ImplausibleData, r"SPY: would revise 100 stored adjusted close\(s\) "
             r"by more than 0.1% \(at most 5 may be\), first 1993-06-23")
+
+
+def test_a_refresh_holds_the_adjusted_closes_to_the_same_rule(yahoo: YahooServer,
+                                                              tmp_path: Path):
+    store = Store(tmp_path / "s.sqlite")
+    yahoo.adj_factor["IWM"] = 0.98
+    yahoo.cutoff["IWM"] = np.datetime64("2026-01-30")
+    assert refresh(["IWM"], store=store).ok
+    yahoo.cutoff.clear()
+    before = stored_rows(store.path)
+    for day in ("2026-01-28", "2026-01-29", "2026-01-30"):  # stored days the refresh re-reads
+        yahoo.adj_revisions[("IWM", day)] = 0.001
+    [result] = refresh(["IWM"], store=store).results
+    assert not result.ok and result.kind == "implausible"
+    assert result.message.startswith("would move 3 stored adjusted close(s) by more than 20%, "
+                                      "first 2026-01-28: ")
+    assert stored_rows(store.path) == before  # (the failure itself is in the refresh log)
 
 
 # -- case 3: ambiguous and unknown columns --------------------------------------------------------
