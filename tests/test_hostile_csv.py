@@ -6,6 +6,7 @@ count what a --replace removed. The store is byte-identical after every refusal.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ import pandas as pd
 import pytest
 import yahoo_server as server_module
 from conftest import stored_rows
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from yahoo_server import YahooServer
 
 import smallcap
@@ -224,3 +227,33 @@ def test_replace_counts_added_revised_and_removed_with_the_days_touched(spy, sha
         stored - 100, 0, (dt.date(1993, 1, 29), dt.date(2025, 9, 29)))
     same = smallcap.load_csv("SPY", shared_data / "SPY.csv", store=spy)
     assert (same.added, len(same.revised), same.removed, same.touched) == (0, 0, 0, None)
+
+
+def naive_first_violation(data: bytes) -> tuple[int, str] | None:
+    """What check_shape must find, one line at a time (the slow, obvious way)."""
+    found = []
+    lines = data.split(b"\n")
+    for number, text in enumerate(lines, start=1):
+        if any(len(field) > csv_shape.MAX_FIELD_BYTES for field in re.split(rb"[,\r]", text)):
+            found.append((number, f"has a field of more than {csv_shape.MAX_FIELD_BYTES} bytes"))
+        if text.count(b",") >= csv_shape.MAX_COLUMNS:
+            found.append((number, f"has more than {csv_shape.MAX_COLUMNS} fields"))
+    if len(lines) - (lines[-1] == b"") > csv_shape.MAX_ROWS + 1:
+        found.append((csv_shape.MAX_ROWS + 2,
+                      f"is past the limit of {csv_shape.MAX_ROWS:,} data rows"))
+    return min(found) if found else None
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=60).map(lambda b: bytes(b"a,\r\n"[x % 4] for x in b)),
+       st.integers(min_value=1, max_value=9))
+def test_the_chunked_scan_finds_what_a_line_by_line_reading_finds(data, chunk):
+    limits = {"CHUNK": chunk, "MAX_COLUMNS": 3, "MAX_FIELD_BYTES": 4, "MAX_ROWS": 5}
+    saved = {name: getattr(csv_shape, name) for name in limits}
+    try:
+        for name, value in limits.items():
+            setattr(csv_shape, name, value)
+        assert csv_shape.first_violation(data) == naive_first_violation(data)
+    finally:
+        for name, value in saved.items():
+            setattr(csv_shape, name, value)

@@ -4,8 +4,8 @@ each column of the header means.
 Limits (the same for the header and for every data line, so a file with one huge row
 is refused as fast as one with a huge header): at most :data:`MAX_COLUMNS` fields per
 line, :data:`MAX_FIELD_BYTES` bytes per field and :data:`MAX_ROWS` data rows. The check
-scans the bytes once with regular expressions (no per-line Python loop, no copy) and
-names the first line that breaks a limit.
+scans the bytes once, a chunk at a time with numpy (no per-line Python loop, no copy of
+the file), and names the first line that breaks a limit.
 
 Columns: each header name is read case- and space-insensitively (``" close "`` is Close;
 Yahoo's web-table footnote marks, ``Close*`` and ``Adj Close**``, are dropped), and must
@@ -17,7 +17,8 @@ one line: no column silently wins.
 from __future__ import annotations
 
 import csv
-import re
+
+import numpy as np
 
 from ..errors import CsvFormatError
 
@@ -34,32 +35,57 @@ MEANINGS = {
 }
 KNOWN = "Date, Open, High, Low, Close, Adj Close, Volume, Dividends, Stock Splits, Capital Gains"
 
-_LONG_FIELD = re.compile(rb"[^,\r\n]{%d}" % (MAX_FIELD_BYTES + 1))
-_WIDE_LINE = re.compile(rb"^(?:[^,\n]*,){%d}" % MAX_COLUMNS, re.MULTILINE)
-
-
-def _line(data: bytes, position: int) -> int:
-    return data.count(b"\n", 0, position) + 1
+CHUNK = 1 << 20  # bytes scanned at once: bounded memory (a few MB), whatever the file
 
 
 def check_shape(data: bytes, name: str) -> None:
     """Raise :class:`CsvFormatError` naming the first line of ``data`` (the file ``name``)
     with more than :data:`MAX_COLUMNS` fields or a field over :data:`MAX_FIELD_BYTES`
-    bytes, or the line after :data:`MAX_ROWS` data rows."""
-    found: list[tuple[int, str]] = []
-    wide = _WIDE_LINE.search(data)
-    if wide is not None:
-        found.append((_line(data, wide.start()), f"has more than {MAX_COLUMNS} fields"))
-    long = _LONG_FIELD.search(data)
-    if long is not None:
-        found.append((_line(data, long.start()), f"has a field of more than "
-                      f"{MAX_FIELD_BYTES} bytes"))
-    if data.count(b"\n", 0, len(data) - 1) > MAX_ROWS:  # header + rows, a last \n aside
-        found.append((MAX_ROWS + 2, f"is past the limit of {MAX_ROWS:,} data rows"))
-    if found:
-        line, what = min(found)
+    bytes, or the line after :data:`MAX_ROWS` data rows. Scans the bytes in chunks with
+    numpy (a comma, CR or LF ends a field; commas are counted per line) and stops at the
+    first chunk holding a violation."""
+    found = first_violation(data)
+    if found is not None:
+        line, what = found
         raise CsvFormatError(f"{name}, line {line}: {what}; expected a Yahoo-style price "
                              "file (Date, Close[, Adj Close], one row a day)")
+
+
+def first_violation(data: bytes) -> tuple[int, str] | None:
+    """The first line of ``data`` over a limit and what is wrong with it, or None."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    line, field_start, commas = 1, 0, 0  # at the chunk's start: its line, the open field's
+    for offset in range(0, len(array), CHUNK):  # first byte, the open line's commas
+        part = array[offset:offset + CHUNK]
+        newline = np.flatnonzero(part == 10)
+        is_comma = part == 44
+        found: list[tuple[int, str]] = []
+        ends = np.flatnonzero(is_comma | (part == 10) | (part == 13))
+        starts = np.concatenate(([field_start - offset], ends + 1))
+        lengths = np.append(ends, len(part)) - starts  # the open field: as far as it goes
+        over = np.flatnonzero(lengths > MAX_FIELD_BYTES)
+        if len(over):
+            at = max(int(starts[over[0]]), 0)
+            found.append((line + int(np.searchsorted(newline, at)),
+                          f"has a field of more than {MAX_FIELD_BYTES} bytes"))
+        running = np.cumsum(is_comma, dtype=np.int64)
+        closed = running[newline] if len(newline) else np.zeros(0, dtype=np.int64)
+        per_line = np.diff(closed, prepend=0)
+        per_line[:1] += commas
+        tail = int(running[-1]) - (int(closed[-1]) if len(closed) else -commas)
+        wide = np.flatnonzero(np.append(per_line, tail) >= MAX_COLUMNS)
+        if len(wide):
+            found.append((line + int(wide[0]), f"has more than {MAX_COLUMNS} fields"))
+        past = MAX_ROWS + 1 - (line - 1)  # the newline that ends the last row allowed
+        if 0 < past <= len(newline) and offset + int(newline[past - 1]) < len(array) - 1:
+            found.append((MAX_ROWS + 2, f"is past the limit of {MAX_ROWS:,} data rows"))
+        if found:
+            return min(found)
+        line += len(newline)
+        commas = tail
+        if len(ends):
+            field_start = offset + int(ends[-1]) + 1
+    return None
 
 
 def _key(header: str) -> str:
