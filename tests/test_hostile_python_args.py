@@ -8,11 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import stored_rows
 
 import smallcap
-from smallcap import api, cli
+from smallcap import analytics, api, cli
 from smallcap.errors import BadArgument, StoreError
 from smallcap.store import Store, open_store
 
@@ -120,3 +121,14 @@ def test_refresh_refuses_arguments_of_the_wrong_type(iwm):
 def test_a_wrong_keyword_is_a_type_error(iwm, shared_data):
     with pytest.raises(TypeError):
         smallcap.load_csv("IWM", shared_data / "IWM.csv", store=iwm, replce=True)
+
+
+@pytest.mark.parametrize("closes", [
+    pd.Series(["a", "b"], index=pd.to_datetime(["2024-01-02", "2024-01-03"])),
+    pd.Series([1.0, 2.0], index=["x", "y"]),
+    pd.Series([1.0, 2.0], index=[1, 2]),
+    "abc", None, [1.0, 2.0], np.array([1.0, 2.0]),
+])
+def test_the_pure_functions_refuse_what_is_not_a_series_of_closes_by_date(closes):
+    with pytest.raises(BadArgument, match="^closes: expected"):
+        analytics.streak_length(closes, 0.01)

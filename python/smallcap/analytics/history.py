@@ -71,7 +71,15 @@ class History:
         if not isinstance(closes, pd.Series):
             raise BadArgument("closes", f"expected a pandas Series of closes, got {type(closes)}")
         series = closes.dropna()
-        index = pd.DatetimeIndex(series.index)
+        try:
+            if pd.api.types.is_numeric_dtype(series.index.dtype) and len(series):
+                raise ValueError(f"the index holds {series.index.dtype} numbers, not dates")
+            index = pd.DatetimeIndex(series.index)
+            values = series.to_numpy(dtype="float64")
+        except (TypeError, ValueError, OverflowError) as exc:
+            first = " ".join(str(exc).split())[:120]
+            raise BadArgument("closes", "expected numbers indexed by date, e.g. "
+                              f"Series(closes, index=pd.to_datetime(days)) ({first})") from None
         if index.tz is not None:
             index = index.tz_localize(None)
         dates = index.values.astype("datetime64[D]")
@@ -81,7 +89,7 @@ class History:
         if len(twice):  # which close would be the day's? refused, not guessed
             raise BadArgument("closes", f"{name or 'the series'}: {twice[0]} appears "
                               f"{int((dates == twice[0]).sum())} times; give one close per day")
-        return cls(name, dates[order], series.to_numpy(dtype="float64")[order])
+        return cls(name, dates[order], values[order])
 
     def to_series(self) -> pd.Series:
         """The closes as a Series indexed by date."""
