@@ -826,8 +826,8 @@ def use_store(target: Store | str | os.PathLike[str] | None) -> Store:
         with _STORES_LOCK:
             _STORES[target.path] = target
         target = target.path
-    elif target is not None:  # a path that cannot be a store (a folder) is refused now
-        Store(target)._exists()
+    elif target is not None and params.path(target, "store").strip():  # "": the default
+        Store(target)._exists()  # a path that cannot be a store (a folder) is refused now
     settings.choose_store(target)
     return open_store()
 
