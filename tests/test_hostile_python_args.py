@@ -115,6 +115,8 @@ def test_refresh_refuses_arguments_of_the_wrong_type(iwm):
         smallcap.refresh(b"IWM", store=iwm)
     with pytest.raises(BadArgument, match="^full: expected True or False"):
         smallcap.refresh(["IWM"], store=iwm, full="false")
+    with pytest.raises(BadArgument, match="^show_progress: expected True or False"):
+        smallcap.refresh(["IWM"], store=iwm, show_progress=1)
     assert same_bytes(iwm.path) == before
 
 

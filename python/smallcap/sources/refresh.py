@@ -395,7 +395,7 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | str | 
     ticker's whole history and replaces the stored one, after the same checks.
     Never raises for a per-ticker fault: see each :class:`TickerResult`."""
     began = time.perf_counter()
-    full = params.flag(full, "full")
+    full, show_progress = params.flag(full, "full"), params.flag(show_progress, "show_progress")
     if tickers is None:
         asked = list(default_tickers())
     elif isinstance(tickers, str):
