@@ -1,8 +1,11 @@
 """CSV source: Yahoo-style daily price files (a user's own export, or the bundled sample).
 
-Accepted columns (any order, case-insensitive): ``Date`` and ``Close`` are required;
-``Adj Close`` is used as the adjusted close when present (else Close); Open, High,
-Low, Volume and others are ignored. Dates may carry a time and offset
+Accepted columns (any order, case- and space-insensitive, each meaning once; see
+:mod:`smallcap.sources.csv_shape`): ``Date`` and ``Close`` are required; ``Adj Close``
+is used as the adjusted close when present (else Close); Open, High, Low, Volume,
+Dividends, Stock Splits and Capital Gains are ignored; any other column is refused.
+Every line is held to the same limits (fields, bytes per field, rows) before parsing, and
+a day after today is refused. Dates may carry a time and offset
 ("2024-07-16 00:00:00-04:00"); the trading day is the date part; anything else after the
 day is refused, and so are years outside 1900 to 2100. Closes and adjusted closes must be
 numbers > 0 (the rules of :mod:`smallcap.analytics.plausible`, here with the line named).
