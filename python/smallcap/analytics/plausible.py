@@ -32,6 +32,7 @@ and the adapters all use this one copy.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -127,11 +128,13 @@ class Limits:
     max_revised: int = MAX_REVISED
     max_move: float = MAX_MOVE
     remedy: str = ""
+    adjusted_note: str = ""  # ends a refusal of adjusted closes (where the source's came from)
 
     @classmethod
-    def from_settings(cls, remedy: str = "") -> Limits:
+    def from_settings(cls, remedy: str = "", adjusted_note: str = "") -> Limits:
         """The limits now: the tolerance is ``SMALLCAP_REVISION_TOLERANCE``."""
-        return cls(tolerance=settings.revision_tolerance(), remedy=remedy)
+        return cls(tolerance=settings.revision_tolerance(), remedy=remedy,
+                   adjusted_note=adjusted_note)
 
 
 def relative_moves(old: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -202,6 +205,9 @@ def check_adjusted(ticker: str, days: list[str] | np.ndarray, old_close: np.ndar
             and np.isfinite(shift).all() and low <= float(np.median(shift)) <= high
             and (np.abs(shift / np.median(shift) - 1.0) <= limits.tolerance).all()):
         return
+    if limits.adjusted_note:
+        limits = dataclasses.replace(limits, remedy="; ".join(
+            part for part in (limits.remedy, limits.adjusted_note) if part))
     check_revisions(ticker, days, old_adj, new_adj, limits, scale=old_close / new_close,
                     what="adjusted close")
 

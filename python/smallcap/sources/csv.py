@@ -43,10 +43,12 @@ _DATE = (r"\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
 
 @dataclass(frozen=True)
 class CsvRows:
-    """Validated rows (``date``, ``close``, ``adj_close``) plus warnings about the file."""
+    """Validated rows (``date``, ``close``, ``adj_close``) plus warnings about the file;
+    ``adjusted``: the file has an Adj Close column (else its Close is the adjusted close)."""
 
     rows: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    adjusted: bool = True
 
 
 def _fail(path: Path, line: int, message: str,
@@ -209,7 +211,7 @@ def read_price_csv(path: str | Path, *, last_day: dt.date | None = None) -> CsvR
             f"{int(lines[order[first + 1]])})"
         )
     rows = pd.DataFrame({"date": sorted_days, "close": close[order], "adj_close": adj[order]})
-    return CsvRows(rows, warnings)
+    return CsvRows(rows, warnings, adj_key is not None)
 
 
 def file_date_range(rows: pd.DataFrame) -> tuple[dt.date, dt.date]:
@@ -228,6 +230,8 @@ def load(store: Store, ticker: str, path: str | os.PathLike[str], *,
     parsed = read_price_csv(path)
     name = Path(path).name
     limits = plausible.Limits.from_settings(
-        remedy=f"if {name} is right for {ticker}, load it with --replace (replace=True)")
+        remedy=f"if {name} is right for {ticker}, load it with --replace (replace=True)",
+        adjusted_note="" if parsed.adjusted else (
+            f"{name} has no Adj Close column, so its Close is taken as the adjusted close"))
     result = store.write(ticker, parsed.rows, f"csv:{name}", replace=replace, limits=limits)
     return dataclasses.replace(result, warnings=parsed.warnings)
