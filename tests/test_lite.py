@@ -151,7 +151,7 @@ CASES = cases()
 def lite(main_py, data_values) -> dict:
     """One replay: calls before loading, refused loads, the load, every case."""
     calls = [{"call": name, "args": [office_js(v) for v in args]} for name, args in CASES]
-    steps = [{"call": "RUT_STREAK", "args": []},
+    steps = [*({"call": name, "args": []} for name in catalogue.excel_names()),
              {"script": "load_history", "book": book(None)},
              {"script": "load_history", "book": book(data_values)},
              *calls,
@@ -189,18 +189,21 @@ def test_the_generated_defaults_are_the_catalogues(main_py):
 # -- load_history ---------------------------------------------------------------------------------
 
 
+BEFORE = len(catalogue.excel_names())  # steps before the first load: one call per function
+
+
 def test_before_loading_every_function_says_to_run_load_history(lite):
-    first = lite["steps"][0]
-    assert "load_history" in first["error"] and "Run" in first["error"]
+    for before in lite["steps"][:BEFORE]:
+        assert "load_history" in before["error"] and "click Run" in before["error"]
 
 
 def test_a_book_without_data_is_one_line_and_loads_nothing(lite):
-    refused = lite["steps"][1]
+    refused = lite["steps"][BEFORE]
     assert "no sheet named Data" in refused["value"] and refused["actions"] == []
 
 
 def test_load_history_loads_the_data_sheet_and_recalculates(lite, data_values):
-    loaded = lite["steps"][2]
+    loaded = lite["steps"][BEFORE + 1]
     assert loaded["value"].startswith("smallcap: loaded 5 tickers from the Data sheet")
     assert f"({len(data_values) - 1} rows)" in loaded["value"]  # ^RUT has every row
     assert [a["func"] for a in loaded["actions"]] == ["calculate"]
@@ -216,7 +219,7 @@ def test_a_refused_load_keeps_the_history_loaded_before(lite):
 
 
 def answer(lite, name: str, args: list) -> dict:
-    return lite["steps"][3 + CASES.index((name, args))]
+    return lite["steps"][BEFORE + 2 + CASES.index((name, args))]
 
 
 def test_the_notes_figures(lite):
