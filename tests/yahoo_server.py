@@ -12,7 +12,7 @@ Endpoints (plain http on 127.0.0.1, any port):
 - anything else (consent pages, quoteSummary): 404 with Yahoo's error object.
 
 Fault scenarios are set per symbol with :meth:`YahooServer.set_fault` (``"*"`` for
-every symbol): ``"429"``, ``"500"``, ``"503"``, ``"timeout"``, ``"truncated"``,
+every symbol): ``"429"``, ``"500"``, ``"503"`` (and 400, 401, 403, 451), ``"timeout"``, ``"truncated"``,
 ``"malformed"``, ``"nan"``, ``"duplicate"``, ``"endless"`` (a chunked body that never
 ends), optionally only for the first ``count`` chart requests. ``closes[(symbol, day)]``
 serves one day's close and adjusted close as given (0, -1, 1000 ...); ``adj_factor`` and
@@ -63,8 +63,8 @@ _META = {
     "QQQ": ("ETF", "NMS", "NasdaqGS"),
 }
 
-FAULTS = ("429", "500", "503", "timeout", "truncated", "malformed", "nan", "duplicate",
-          "endless")
+FAULTS = ("429", "500", "503", "400", "401", "403", "451", "timeout", "truncated", "malformed",
+          "nan", "duplicate", "endless")
 ENDLESS_CHUNK = b" " * 65536
 
 
@@ -447,8 +447,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "429":
             self._send(429, b"Too Many Requests\r\n", "text/plain", {"Retry-After": "1"})
             return
-        if fault in ("500", "503"):
-            self._send(int(fault), f"<html><body>{fault} Server Error</body></html>".encode(),
+        if fault in ("500", "503", "400", "401", "403", "451"):  # an error page, not JSON
+            self._send(int(fault), f"<html><body>{fault} Error</body></html>".encode(),
                        "text/html")
             return
         if fault == "timeout":
