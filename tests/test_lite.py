@@ -151,7 +151,7 @@ CASES = cases()
 def lite(main_py, data_values) -> dict:
     """One replay: calls before loading, refused loads, the load, every case."""
     calls = [{"call": name, "args": [office_js(v) for v in args]} for name, args in CASES]
-    steps = [{"call": "RUT_STREAK", "args": []},
+    steps = [*({"call": name, "args": []} for name in catalogue.excel_names()),
              {"script": "load_history", "book": book(None)},
              {"script": "load_history", "book": book(data_values)},
              *calls,
@@ -189,18 +189,21 @@ def test_the_generated_defaults_are_the_catalogues(main_py):
 # -- load_history ---------------------------------------------------------------------------------
 
 
+BEFORE = len(catalogue.excel_names())  # steps before the first load: one call per function
+
+
 def test_before_loading_every_function_says_to_run_load_history(lite):
-    first = lite["steps"][0]
-    assert "load_history" in first["error"] and "Run" in first["error"]
+    for before in lite["steps"][:BEFORE]:
+        assert "load_history" in before["error"] and "click Run" in before["error"]
 
 
 def test_a_book_without_data_is_one_line_and_loads_nothing(lite):
-    refused = lite["steps"][1]
+    refused = lite["steps"][BEFORE]
     assert "no sheet named Data" in refused["value"] and refused["actions"] == []
 
 
 def test_load_history_loads_the_data_sheet_and_recalculates(lite, data_values):
-    loaded = lite["steps"][2]
+    loaded = lite["steps"][BEFORE + 1]
     assert loaded["value"].startswith("smallcap: loaded 5 tickers from the Data sheet")
     assert f"({len(data_values) - 1} rows)" in loaded["value"]  # ^RUT has every row
     assert [a["func"] for a in loaded["actions"]] == ["calculate"]
@@ -216,7 +219,7 @@ def test_a_refused_load_keeps_the_history_loaded_before(lite):
 
 
 def answer(lite, name: str, args: list) -> dict:
-    return lite["steps"][3 + CASES.index((name, args))]
+    return lite["steps"][BEFORE + 2 + CASES.index((name, args))]
 
 
 def test_the_notes_figures(lite):
@@ -250,7 +253,11 @@ def test_same_answer_as_windows(lite, same_history, name, args):
         return
     rows = windows if isinstance(windows, list) else [[windows]]
     expected = [[windows_cell(v) for v in row] for row in rows]
-    assert [[cell(v) for v in row] for row in got["value"]] == expected
+    lite_rows = [[cell(v) for v in row] for row in got["value"]]
+    if rows[0] and rows[0][-1] == "refreshed_at":  # DATA_STATUS: when loaded, when refreshed
+        assert isinstance(lite_rows[1][-1], dt.date)
+        expected, lite_rows = [r[:-1] for r in expected], [r[:-1] for r in lite_rows]
+    assert lite_rows == expected
 
 
 def test_a_table_spills_its_header_and_dates(lite):
@@ -322,6 +329,8 @@ GOOD = [["date", "^RUT"], ["2024-07-15", 100.0], ["2024-07-16", 101.5]]
     ([["date", "^RUT", "^RUT"], ["2024-07-16", 1.0, 1.0]], "Data!C1: ^RUT has two columns (B and C)"),
     ([["date", "^RUT"], ["2024-07-16", -3.0]], "^RUT: 1 row(s) have no valid close (first 2024-07-16"),
     ([["date", "^RUT"], ["someday", 1.0]], "Data!A2: 'someday' is not a date"),
+    ([["Date", "Open", "Close", "Adj Close"], ["2024-07-16", 1.0, 1.0, 1.0]],
+     "looks like a Yahoo-style CSV of one ticker"),
 ])
 def test_each_bad_data_sheet_is_one_clear_line_and_keeps_the_history(rows, says, monkeypatch):
     monkeypatch.setattr(runtime, "_current", runtime.MemoryStore())

@@ -98,6 +98,10 @@ def histories(rows: Sequence[Sequence[Any]], where: str = SHEET) -> dict[str, Hi
     if first != "date" or len(header) < 2:
         raise DataError(f"{where}!A1 holds {header[0] if header else None!r}: row 1 must be "
                         "'date' then one ticker per column (the Windows Refresh writes it so)")
+    if {str(c).strip().lower() for c in header[1:]} & {"close", "adj close", "open"}:
+        raise DataError(f"{where} looks like a Yahoo-style CSV of one ticker (Date, Open, ..., "
+                        "Close): load_history reads the Data layout, date then one ticker per "
+                        "column of closes")
     if len(rows) < 2:
         raise DataError(f"{where} has a header but no rows of closes")
     tickers: list[str] = []
