@@ -134,3 +134,17 @@ def test_a_wrong_keyword_is_a_type_error(iwm, shared_data):
 def test_the_pure_functions_refuse_what_is_not_a_series_of_closes_by_date(closes):
     with pytest.raises(BadArgument, match="^closes: expected"):
         analytics.streak_length(closes, 0.01)
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("IWM\x00.csv", "holds a NUL character"),
+    ("~no-such-user-here/s.sqlite", "no such user's home folder"),
+])
+def test_a_path_that_cannot_be_one_is_a_bad_argument(iwm, shared_data, path, expected):
+    calls = [lambda: smallcap.price("IWM", store=path), lambda: smallcap.use_store(path),
+             lambda: Store(path)]
+    if "\x00" in path:
+        calls.append(lambda: smallcap.load_csv("IWM", path, store=iwm))
+    for call in calls:
+        with pytest.raises(BadArgument, match=expected):
+            call()

@@ -151,15 +151,15 @@ def flag(value: Any, argument: str) -> bool:
 
 def path(value: Any, argument: str) -> str:
     """A file path given as text or a path object (``pathlib.Path``, ``os.PathLike`` of
-    text), as text; bytes, numbers, lists and None are refused."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, os.PathLike):
-        text = value.__fspath__()
-        if isinstance(text, str):
-            return text
-    raise BadArgument(argument, f"expected a file path (text or pathlib.Path), got "
-                      f"{type(value).__name__} {repr(value)[:60]}")
+    text), as text; bytes, numbers, lists, None and a NUL character are refused."""
+    text = value if isinstance(value, str) else (
+        value.__fspath__() if isinstance(value, os.PathLike) else None)
+    if not isinstance(text, str):
+        raise BadArgument(argument, f"expected a file path (text or pathlib.Path), got "
+                          f"{type(value).__name__} {repr(value)[:60]}")
+    if "\0" in text:
+        raise BadArgument(argument, f"{text[:60]!r} is not a path: it holds a NUL character")
+    return text
 
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

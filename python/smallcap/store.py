@@ -177,7 +177,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         path = params.path(path, "store") if path is not None else None
         self._blank = path is not None and not path.strip()
-        self.path = Path(path).expanduser() if path is not None else default_path()
+        self.path = settings.store_file(path) if path is not None else default_path()
         self._lock = threading.RLock()  # the read-only connection and the cached Histories
         self._write_lock = threading.RLock()  # the read-write connection; taken before _lock
         self._conn: sqlite3.Connection | None = None  # read-only
@@ -809,7 +809,7 @@ _STORES_LOCK = threading.Lock()
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
     """The shared Store object for ``path`` (default: the store of this process,
     :func:`smallcap.settings.store_path`)."""
-    resolved = (Path(params.path(path, "store")).expanduser() if path is not None
+    resolved = (settings.store_file(params.path(path, "store")) if path is not None
                 else settings.store_path())
     store = _STORES.get(resolved)
     if store is None:
