@@ -240,11 +240,14 @@ def _year(number: float, value: Any, argument: str) -> int:
     return day_number(dt.date(int(number), 1, 1))
 
 
-def elements(array: np.ndarray) -> np.ndarray:
-    """``array`` as an object array whose datetime elements stay ``numpy.datetime64``
+def elements(array: Any) -> Any:
+    """An array argument as numpy (a pandas Series or Index: its ``to_numpy()``; a list
+    stays a list), datetime elements kept as ``numpy.datetime64`` in an object array
     (``tolist`` or ``astype(object)`` would make a nanosecond date an integer and NaT
     None: "the latest day"), so each is read as a date, and a NaT is an element error."""
-    if array.dtype.kind not in "mM":
+    if hasattr(array, "to_numpy"):
+        array = array.to_numpy()
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "mM":
         return array
     out = np.empty(array.shape, dtype=object)
     out.ravel()[:] = list(array.ravel())
