@@ -24,7 +24,7 @@ with warnings.catch_warnings():  # oletools uses pyparsing names deprecated sinc
     from oletools.olevba import VBA_Parser
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMAS = REPO.parent / "shared" / "schemas"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"  # Microsoft's, patched for lxml
 ADDIN = REPO / "addin" / addin.ADDIN_FILENAME
 WRAPPER = REPO / "addin" / addin.WRAPPER_FILENAME
 SCHEMA_BY_NAMESPACE = {

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yahoo_server as server_module
-from yahoo_server import DATA_DIR, YahooServer
+from yahoo_server import YahooServer, csv_path
 
 from smallcap.cli import main
 from smallcap.store import Store
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 def fill(path: Path, symbols: tuple[str, ...] = ("^RUT", "IWM")) -> None:
     store = Store(path)
     for symbol in symbols:
-        frame = pd.read_csv(DATA_DIR / f"{symbol.lstrip('^')}.csv")
+        frame = pd.read_csv(csv_path(symbol))
         rows = pd.DataFrame({"date": pd.to_datetime(frame["Date"]), "close": frame["Close"]})
         store.write(symbol, rows.loc[rows["date"] <= CUT], "csv")
     store.close()
@@ -117,7 +117,7 @@ def test_cli_refresh_prints_failures_and_a_summary(
     assert code == 1 and err == ""
     assert out.count("\n") == 1  # -q: exactly one line, the reasons included
     assert out.startswith("refreshed 1/2 ticker(s): ")
-    assert "last date 2026-02-23; failed: ^XYZ" in out
+    assert "last date 2026-02-23, rows changed 2026-02-02 to 2026-02-23; failed: ^XYZ" in out
     assert "^XYZ: Yahoo Finance has no data for ^XYZ" in out
     store = Store(path)
     assert store.last_date("^RUT") == np.datetime64("2026-02-23").astype(object)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yahoo_server as server_module
-from yahoo_server import DATA_DIR, YahooServer
+from yahoo_server import YahooServer, csv_path
 
 import smallcap
 from smallcap.sources import yahoo as source
@@ -29,7 +29,7 @@ CUT = "2026-01-30"  # what the store holds before a refresh; the server has up t
 
 
 def csv_rows(symbol: str, until: str | None = None) -> pd.DataFrame:
-    frame = pd.read_csv(DATA_DIR / f"{symbol.lstrip('^')}.csv")
+    frame = pd.read_csv(csv_path(symbol))
     rows = pd.DataFrame({"date": pd.to_datetime(frame["Date"]).to_numpy().astype("datetime64[D]"),
                          "close": frame["Close"].to_numpy(dtype="float64"),
                          "adj_close": frame["Close"].to_numpy(dtype="float64")})
@@ -70,7 +70,8 @@ def test_first_refresh_stores_the_whole_history(yahoo: YahooServer, tmp_path: Pa
     np.testing.assert_allclose(got["close"].to_numpy(), expected["close"].to_numpy(), rtol=1e-12)
     assert report.results[0].last_date == pd.Timestamp(expected["date"].iloc[-1]).date()
     assert report.summary().startswith(
-        f"refreshed 1/1 ticker(s): {len(expected)} row(s) added, last date 2026-02-23 (")
+        f"refreshed 1/1 ticker(s): {len(expected)} row(s) added, last date 2026-02-23, rows "
+        "changed 1987-09-10 to 2026-02-23 (")
     [chart] = [r for r in yahoo.chart_requests("^RUT") if "period1" in r.query]
     assert int(chart.query["period1"]) < pd.Timestamp("1987-09-10").timestamp()
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yahoo_server as server_module
 from conftest import stored_rows as prices
-from yahoo_server import DATA_DIR, SplitEvent, YahooServer
+from yahoo_server import SplitEvent, YahooServer, csv_path
 
 import smallcap
 from smallcap.analytics.revisions import Split
@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 def csv_rows(symbol: str, until: str | None = None, since: str | None = None,
              scale: float = 1.0) -> pd.DataFrame:
     """The reference file's closes (as close and adjusted close), divided by ``scale``."""
-    frame = pd.read_csv(DATA_DIR / f"{symbol.lstrip('^')}.csv")
+    frame = pd.read_csv(csv_path(symbol))
     rows = pd.DataFrame({"date": pd.to_datetime(frame["Date"]).to_numpy().astype("datetime64[D]"),
                          "close": frame["Close"].to_numpy(dtype="float64") / scale})
     rows["adj_close"] = rows["close"]
@@ -267,7 +267,8 @@ def test_refresh_full_replaces_the_history_after_the_same_checks(
     out, err = capsys.readouterr()
     assert (code, err) == (0, "") and out.count("\n") == 1
     assert out.startswith(f"refreshed 1/1 ticker(s): 15 row(s) added, {stored} replaced "
-                          "(whole history of IWM), last date 2026-02-23 (")
+                          "(whole history of IWM), last date 2026-02-23, rows changed "
+                          "2026-02-02 to 2026-02-23 (")  # the same history: new days alone
     [request] = history_requests(yahoo, "IWM")
     assert asked_from(request) < dt.date(2000, 5, 26)
     assert_consistent(loaded, "IWM", 1.0, "2026-02-23")

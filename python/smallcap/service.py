@@ -32,7 +32,8 @@ from urllib.parse import unquote_plus, urlsplit
 
 import pandas as pd
 
-from . import api, catalogue, settings, wire
+from . import api, catalogue, cors, settings, wire
+from .cors import origin
 from .errors import BadArgument, NoAnswer, NoData, OutOfRange, SmallcapError
 
 _log = logging.getLogger(__name__)
@@ -193,6 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
             return  # parse_request has answered (send_error)
         if self.command == "GET":
             return self.do_GET()
+        if self.command == "OPTIONS" and getattr(self.server, "cors", None):  # a preflight
+            return self._send(HTTPStatus.NO_CONTENT, b"", cors.headers(
+                self.server.cors, self.headers, preflight=True))
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
     def _problem_text(self, problem: HTTPStatus) -> str:
@@ -245,7 +249,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
+        allowed = getattr(self.server, "cors", None)
+        for key, value in {**(cors.headers(allowed, None) if allowed else {}),
+                           **(headers or {})}.items():
             self.send_header(key, value)
         self.send_header("Connection", "close")
         self.end_headers()
@@ -280,8 +286,10 @@ class Server:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8750, *, store: Any = None,
                  workers: int | None = None, timeout: float | None = None,
-                 backlog: int = BACKLOG, max_connections: int = MAX_CONNECTIONS) -> None:
+                 backlog: int = BACKLOG, max_connections: int = MAX_CONNECTIONS,
+                 cors: str | None = None) -> None:
         self.store = store
+        self.cors = None if cors is None else origin(cors)  # smallcap.cors: Excel on the web
         self.workers = settings.serve_workers() if workers is None else int(workers)
         self.timeout = settings.serve_timeout() if timeout is None else float(timeout)
         if not 1 <= self.workers <= settings.MAX_SERVE_WORKERS:
@@ -504,20 +512,22 @@ def _drain_wake(sock: socket.socket) -> None:
 
 
 def listen(host: str = "127.0.0.1", port: int = 8750, *, store: api.StoreLike = None,
-           workers: int | None = None, timeout: float | None = None) -> Server:
+           workers: int | None = None, timeout: float | None = None,
+           cors: str | None = None) -> Server:
     """A :class:`Server` bound to ``host``:``port`` (0: any free port), not serving yet.
     ``workers`` (threads answering) and ``timeout`` (seconds a client has to send its
-    request) default to :func:`smallcap.settings.serve_workers` and ``serve_timeout``."""
-    return Server(host, port, store=store, workers=workers, timeout=timeout)
+    request) default to :func:`smallcap.settings.serve_workers` and ``serve_timeout``;
+    ``cors``: the origin allowed to read the answers (:mod:`smallcap.cors`)."""
+    return Server(host, port, store=store, workers=workers, timeout=timeout, cors=cors)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8750, *, background: bool = False,
           store: api.StoreLike = None, workers: int | None = None,
-          timeout: float | None = None) -> Server:
+          timeout: float | None = None, cors: str | None = None) -> Server:
     """Serve the catalogue as JSON over HTTP: ``GET /streak_count?length=5&as_of=2024-07-16``.
     With ``background`` the server runs in a daemon thread and is returned at once
     (stop it with ``shutdown()`` then ``server_close()``)."""
-    server = listen(host, port, store=store, workers=workers, timeout=timeout)
+    server = listen(host, port, store=store, workers=workers, timeout=timeout, cors=cors)
     if background:
         threading.Thread(target=server.serve_forever, name="smallcap-serve",
                          daemon=True).start()

@@ -40,6 +40,10 @@ SUMMARY_MEAN = "mean"
 SUMMARY_SHARE_POSITIVE = "share positive"
 SUMMARY_ROWS = (SUMMARY_COUNT, SUMMARY_MEDIAN, SUMMARY_MEAN, SUMMARY_SHARE_POSITIVE)
 DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")  # refreshed by default
+# File names without the caret that index symbols carry (RUT.csv holds ^RUT): load-dir and
+# the bundled sample history name files this way.
+INDEX_FILES = {"RUT": "^RUT", "GSPC": "^GSPC", "NDX": "^NDX", "DJI": "^DJI", "TNX": "^TNX",
+               "IRX": "^IRX", "TYX": "^TYX", "VIX": "^VIX"}
 
 # -- environment variables and their defaults --------------------------------------------
 
@@ -129,11 +133,17 @@ def store_path() -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def _expanded(text: str) -> Path:
+def _expanded(text: str, argument: str = STORE_ENV) -> Path:
     try:
         return Path(text).expanduser()
     except RuntimeError:  # ~user that does not exist
-        raise BadArgument(STORE_ENV, f"{text!r}: no such user's home folder") from None
+        raise BadArgument(argument, f"{text!r}: no such user's home folder") from None
+
+
+def store_file(path: str | os.PathLike[str]) -> Path:
+    """A store path given to smallcap (``store=``, ``use_store``), ``~`` expanded; a home
+    folder that does not exist is a BadArgument naming ``store``."""
+    return _expanded(os.fspath(path), "store")
 
 
 @functools.lru_cache(maxsize=1)
