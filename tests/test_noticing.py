@@ -527,3 +527,9 @@ def test_a_write_shows_its_check_every_stored_row_it_overwrites(tmp_path) -> Non
     store.close()
     assert [d.isoformat() for d in seen[0].index.date] == DAYS
     assert seen[0]["close"].tolist() == [100.0, 101.0, 102.0]
+
+
+def test_retry_waits_double_up_to_the_cap() -> None:
+    settings = dataclasses.replace(yahoo.YahooSettings.from_env(), backoff=0.5,
+                                   backoff_max=3.0)
+    assert [settings.wait(a) for a in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
