@@ -725,8 +725,11 @@ class Store:
 
     def status(self, ticker: str) -> dict[str, object]:
         """First and last date, row count and the last successful refresh (UTC) of ``ticker``."""
+        self.version()
         with self._lock:
-            counted = self._query(
+            cached = self._histories.get(ticker)  # the stored rows, read since the last write
+            counted = [(str(cached.dates[0]), str(cached.dates[-1]), len(cached))] if cached \
+                is not None and len(cached) else self._query(
                 "SELECT MIN(date), MAX(date), COUNT(*) FROM prices WHERE ticker = ?", (ticker,))
             logged = self._query(
                 "SELECT finished_at, source FROM refresh_log WHERE ticker = ? AND ok = 1 "

@@ -26,14 +26,30 @@ def highest_since(closes: pd.Series | History, as_of: object = None) -> dt.date:
     history = as_history(closes)
     position = history.locate(params.optional_date(as_of, "as_of"))
     level = history.close[position]
-    earlier = np.flatnonzero(history.close[:position] >= level)
-    if not len(earlier):
+    earlier = _last_at_or_above(history, position, level)
+    if earlier is None:
         day = params.to_date(history.dates[position])
         raise NoAnswer(
             f"{history.ticker or 'the series'} closed at an all-time high on {day} "
             f"({level:,.2f}): no earlier close was as high"
         )
-    return params.to_date(history.dates[earlier[-1]])
+    return params.to_date(history.dates[earlier])
+
+
+def _last_at_or_above(history: History, position: int, level: float) -> int | None:
+    """The last index before ``position`` whose close is >= ``level``, or None. The
+    running high (memoised per history) says at once whether there is one; the search
+    then looks back in doubling steps, so a recent answer costs a few short scans."""
+    highs = history.memo("running high", lambda: np.fmax.accumulate(history.close))
+    if position == 0 or not highs[position - 1] >= level:
+        return None
+    close, end, step = history.close, position, 64
+    while True:
+        start = max(0, end - step)
+        found = np.flatnonzero(close[start:end] >= level)
+        if len(found):
+            return start + int(found[-1])
+        end, step = start, step * 4
 
 
 HISTORY_COLUMNS = ["date", "close", "adj_close"]
