@@ -33,23 +33,29 @@ def highest_since(closes: pd.Series | History, as_of: object = None) -> dt.date:
             f"{history.ticker or 'the series'} closed at an all-time high on {day} "
             f"({level:,.2f}): no earlier close was as high"
         )
-    return params.to_date(history.dates[earlier])
+    return params.to_date(history.day_numbers[earlier])
 
 
 def _last_at_or_above(history: History, position: int, level: float) -> int | None:
-    """The last index before ``position`` whose close is >= ``level``, or None. The
-    running high (memoised per history) says at once whether there is one; the search
-    then looks back in doubling steps, so a recent answer costs a few short scans."""
-    highs = history.memo("running high", lambda: np.fmax.accumulate(history.close))
-    if position == 0 or not highs[position - 1] >= level:
+    """The last index before ``position`` whose close is >= ``level`` (the close on
+    ``position``), or None: one look-up in the memoised previous-at-or-above index of
+    every day, found once per history with a stack (each day pushed and popped once)."""
+    if not level == history.close[position]:
         return None
-    close, end, step = history.close, position, 64
-    while True:
-        start = max(0, end - step)
-        found = np.flatnonzero(close[start:end] >= level)
-        if len(found):
-            return start + int(found[-1])
-        end, step = start, step * 4
+    return history.memo("previous at or above", lambda: _previous_at_or_above(
+        history.close))[position]
+
+
+def _previous_at_or_above(close: np.ndarray) -> list[int | None]:
+    found: list[int | None] = []
+    stack: list[int] = []  # indices whose closes decrease strictly: the candidates
+    values = close.tolist()
+    for i, value in enumerate(values):
+        while stack and not values[stack[-1]] >= value:
+            stack.pop()
+        found.append(stack[-1] if stack else None)
+        stack.append(i)
+    return found
 
 
 HISTORY_COLUMNS = ["date", "close", "adj_close"]
