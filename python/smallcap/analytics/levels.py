@@ -40,8 +40,9 @@ def _last_at_or_above(history: History, position: int, level: float) -> int | No
     """The last index before ``position`` whose close is >= ``level`` (the close on
     ``position``), or None: one look-up in the memoised previous-at-or-above index of
     every day, found once per history with a stack (each day pushed and popped once)."""
-    if not level == history.close[position]:
-        return None
+    if level != history.close[position]:  # another level: scan for it
+        earlier = np.flatnonzero(history.close[:position] >= level)
+        return int(earlier[-1]) if len(earlier) else None
     return history.memo("previous at or above", lambda: _previous_at_or_above(
         history.close))[position]
 
