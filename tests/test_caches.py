@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smallcap import analytics
+from smallcap import analytics, params
+from smallcap.analytics.rarity import _window_returns
 from smallcap.analytics.streaks import run_lengths
 from smallcap.errors import NoAnswer
 
@@ -54,3 +55,25 @@ def test_rate_beta_agrees_with_the_direct_slope(reference_store, window) -> None
         want = np.polyfit(x, y, 1)[0]
         got = analytics.rate_beta(rut, tnx, window, str(joined.dates[position]))
         assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("window", ["1M", "1Y", 63])
+def test_percentiles_agree_with_counting(reference_store, window) -> None:
+    rut, gspc = reference_store.history("^RUT"), reference_store.history("^GSPC")
+    joined, partner = analytics.history.inner_join(rut, gspc)
+    span = params.window(window)
+    returns = _window_returns(rut, span)
+    spreads = _window_returns(joined, span) - _window_returns(partner, span)
+    for history, values, call in (
+            (rut, returns, lambda day, since: analytics.return_percentile(rut, window, day, since)),
+            (joined, spreads, lambda day, since: analytics.spread_percentile(
+                rut, gspc, window, day, since))):
+        for since in ("1979-01-01", "2008-06-02"):
+            first = int(np.searchsorted(history.dates, np.datetime64(since)))
+            for position in days_of(history, 389):
+                if np.isnan(values[position]) or position < first:
+                    continue
+                chosen = values[first:position + 1]
+                known = chosen[~np.isnan(chosen)]
+                want = np.count_nonzero(known <= values[position]) / len(known)
+                assert call(str(history.dates[position]), since) == want
