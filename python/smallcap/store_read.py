@@ -61,16 +61,23 @@ def read_rows(conn: sqlite3.Connection, ticker: str, start: str | None = None
 
 
 def stored_row(conn: sqlite3.Connection, ticker: str, start: str | None, index: int) -> str:
-    """Row ``index`` of what :func:`read_rows` read, as stored (to name a damaged row)."""
+    """Row ``index`` of what :func:`read_rows` read, as stored, naming ticker and day
+    (``SPY on 2024-07-15: close -5.0, adjusted close 550.0``)."""
     where, args = _where(ticker, start)
     row = conn.execute("SELECT date, close, adj_close FROM prices" + where +
                        " ORDER BY date LIMIT 1 OFFSET ?", [*args, index]).fetchone()
-    return ", ".join(repr(v)[:40] for v in row) if row else "?"
+    if row is None:
+        return f"{ticker}: a row changed while it was read"
+    day = row[0] if isinstance(row[0], str) else repr(row[0])[:40]
+    return f"{ticker} on {day}: close {repr(row[1])[:40]}, adjusted close {repr(row[2])[:40]}"
 
 
 def damaged_row(days: np.ndarray, close: np.ndarray, adj: np.ndarray) -> int | None:
-    """Index of the first row that is not a whole-day date and two numbers, or None."""
-    bad = np.isnan(days) | (days != np.floor(days)) | np.isnan(close) | np.isnan(adj)
+    """Index of the first row that is not a whole-day date and two prices (numbers > 0),
+    or None. The one vectorised check of stored values on the read path."""
+    with np.errstate(invalid="ignore"):
+        bad = (np.isnan(days) | (days != np.floor(days)) | ~np.isfinite(close)
+               | ~np.isfinite(adj) | ~(close > 0) | ~(adj > 0))
     if bad.any():
         return int(np.flatnonzero(bad)[0])
     return None
