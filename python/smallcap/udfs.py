@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from . import api, catalogue
+from . import api, catalogue, udf_tables
 from .errors import SmallcapError
 
 CATEGORY = "smallcap"
@@ -191,6 +191,8 @@ def excel_call(fn: catalogue.Function, title: str, args: tuple[Any, ...],
             elif isinstance(value, list | tuple | np.ndarray):
                 return _lifted(fn, title, raw)
             values.append(value)
+        if not fn.lifts:  # a table: kept while its histories stand (smallcap.udf_tables)
+            return udf_tables.rows(fn, api.current_store(), values, to_excel)
         return to_excel(fn.call(api.current_store(), values))
     except Exception as error:  # noqa: BLE001 (never a traceback dialog in Excel)
         return _cell_error(error, title)
