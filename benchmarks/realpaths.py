@@ -78,6 +78,18 @@ def per_call(call, number: int, repeat: int = 7) -> float:
     return min(timeit.repeat(call, number=number, repeat=repeat)) / number
 
 
+def paired(call, closes: np.ndarray, number: int, rounds: int = 9) -> tuple[float, float]:
+    """Best seconds per call of ``call()`` and of one numpy pass over ``closes``, timed
+    in alternation (``rounds`` each), so that a machine busy with other work slows both
+    alike and the ratio stays honest."""
+    call()
+    numpy, ours = [], []
+    for _ in range(rounds):
+        numpy.append(timeit.timeit(lambda: np.max(closes), number=number))
+        ours.append(timeit.timeit(call, number=number))
+    return min(ours) / number, min(numpy) / number
+
+
 def numpy_pass(closes: np.ndarray) -> float:
     """Seconds of one numpy pass over ``closes`` (``np.max``): the yardstick."""
     return per_call(lambda: np.max(closes), 5000, 9)

@@ -612,6 +612,11 @@ class Store:
 
     def history(self, ticker: str) -> History:
         """The ticker's adjusted closes as a History, cached until that ticker is written."""
+        watch = self._watch
+        if watch is not None and watch.unchanged():  # the hot path: nothing committed since
+            cached = self._histories.get(ticker)
+            if cached is not None:
+                return cached
         self.version()
         cached = self._histories.get(ticker)
         if cached is not None:

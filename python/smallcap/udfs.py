@@ -179,8 +179,10 @@ def excel_call(fn: catalogue.Function, title: str, args: tuple[Any, ...],
         raw = fn.bind(args, kwargs, title) if kwargs or len(args) > len(fn.arguments) else args
         values = []
         for value in raw:
-            if type(value) is list:
-                value = _one_cell(value)
+            if type(value) is list:  # [[v]], as xlwings hands over one cell, unwrapped here
+                row = value[0] if len(value) == 1 else None
+                value = row[0] if type(row) is list and len(row) == 1 and type(
+                    row[0]) is not list else _one_cell(value)
             if type(value) is str:
                 if value[:1] == "#" and value.startswith(_ERROR_PREFIXES) and not (
                         fn.lifts and any(map(_is_range, raw))):
