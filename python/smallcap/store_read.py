@@ -2,11 +2,12 @@
 numpy arrays, and a cheap "has anyone committed since?" check for every warm call.
 
 - :func:`read_rows`: one query whose dates come back as day numbers (SQLite's
-  ``julianday``, computed in C) and whose prices come back only when they are numbers;
-  the rows go into one float64 array at once. A stored row that is not a YYYY-MM-DD date
-  and two numbers is found in one vectorised pass (:func:`damaged_row`), named by ticker
-  and day, so the store can refuse it as damaged; this is the one place a further rule
-  on stored values belongs.
+  ``julianday``, computed in C); the values go into one float64 array in one pass (a
+  value that is no number sends the read to a second query that checks each value in
+  SQL). A row that is not a whole day after the day before and two prices (numbers > 0)
+  is found in one vectorised pass (:func:`damaged_row`), named by ticker and day
+  (:func:`stored_row`), so the store refuses it as damaged: the one place a further
+  rule on stored values belongs.
 - :class:`ChangeWatch`: in WAL mode every commit, by any connection of any process,
   rewrites the write-ahead-log index header at the start of the ``-shm`` file (SQLite's
   ``WalIndexHdr``: its change counter and last frame move with each transaction). The
@@ -20,6 +21,7 @@ numpy arrays, and a cheap "has anyone committed since?" check for every warm cal
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
 import sqlite3
@@ -31,7 +33,10 @@ import numpy as np
 _HEADER = 48
 _UNIX_EPOCH_JULIAN = 2440587.5  # julianday('1970-01-01')
 
-_ROWS = (
+_FAST = f"SELECT julianday(date) - {_UNIX_EPOCH_JULIAN}, close, adj_close FROM prices"
+# The same rows, each value checked in SQL (NULL where it is not what it must be): read
+# only when the fast read met something that is not a number, to say which row it was.
+_CHECKED = (
     "SELECT CASE WHEN typeof(date) = 'text' AND length(date) = 10 "
     "AND substr(date, 5, 1) = '-' AND substr(date, 8, 1) = '-' "
     f"THEN julianday(date) - {_UNIX_EPOCH_JULIAN} END, "
@@ -52,11 +57,16 @@ def read_rows(conn: sqlite3.Connection, ticker: str, start: str | None = None
     (float64, NaN where the stored date is no YYYY-MM-DD day), close and adjusted close
     (NaN where the stored value is not a number). Raises sqlite3 errors."""
     where, args = _where(ticker, start)
-    rows = conn.execute(_ROWS + where + " ORDER BY date", args).fetchall()
+    rows = conn.execute(_FAST + where + " ORDER BY date", args).fetchall()
     if not rows:
         empty = np.empty(0, dtype="float64")
         return empty, empty, empty
-    numbers = np.array(rows, dtype=object).astype("float64")  # None (NULL) becomes NaN
+    try:  # one pass over the values, in C
+        numbers = np.fromiter(itertools.chain.from_iterable(rows), "float64",
+                              3 * len(rows)).reshape(-1, 3)
+    except (TypeError, ValueError):  # NULL or text where a number belongs: read, checked
+        rows = conn.execute(_CHECKED + where + " ORDER BY date", args).fetchall()
+        numbers = np.array(rows, dtype=object).astype("float64")
     return numbers[:, 0], numbers[:, 1], numbers[:, 2]
 
 
@@ -73,11 +83,12 @@ def stored_row(conn: sqlite3.Connection, ticker: str, start: str | None, index: 
 
 
 def damaged_row(days: np.ndarray, close: np.ndarray, adj: np.ndarray) -> int | None:
-    """Index of the first row that is not a whole-day date and two prices (numbers > 0),
-    or None. The one vectorised check of stored values on the read path."""
+    """Index of the first row that is not a whole-day date (after the day before) and
+    two prices (numbers > 0), or None. The one vectorised check of stored values on the read path."""
     with np.errstate(invalid="ignore"):
         bad = (np.isnan(days) | (days != np.floor(days)) | ~np.isfinite(close)
                | ~np.isfinite(adj) | ~(close > 0) | ~(adj > 0))
+        bad[1:] |= ~(days[1:] > days[:-1])  # two stored texts naming one day, or out of order
     if bad.any():
         return int(np.flatnonzero(bad)[0])
     return None
