@@ -7,6 +7,8 @@ only closes up to that day, so the answer for a day never reads a later close.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -34,13 +36,15 @@ def _window_returns(history: History, span: params.Window) -> np.ndarray:
 
 
 def _share_at_or_below(values: np.ndarray, history: History, span: params.Window,
-                       as_of: object, since: object, label: str, key: object) -> float:
+                       as_of: object, since: object, label: Any, key: object) -> float:
     """The share of the days in [since, as_of] with a value whose window is complete that
     is at or below the value on ``as_of`` (which counts itself). ``key`` names ``values``
-    in the history's memo (their prefix ranks are kept under it)."""
+    in the history's memo (their prefix ranks are kept under it); ``label`` (text, or a
+    function giving it) names the series in an error."""
     end_day = params.optional_date(as_of, "as_of")
     end = history.locate(end_day)
-    window_start(history, end, span, label)  # as_of's own window must be complete
+    if values[end] != values[end]:  # NaN: as_of's own window is not complete; say why
+        window_start(history, end, span, label() if callable(label) else label)
     since_day = params.optional_date(since, "since")
     day = history.day_numbers[end] if end_day is None else end_day
     if since_day is not None and since_day > day:
@@ -79,7 +83,7 @@ def spread_percentile(
     key = ("spreads", joined_large.serial, span.rows, span.period)
     spreads = joined_small.memo(key, compute)
     return _share_at_or_below(spreads, joined_small, span, as_of, since,
-                              f"{joined_small.ticker}/{joined_large.ticker}", key)
+                              lambda: f"{joined_small.ticker}/{joined_large.ticker}", key)
 
 
 def return_percentile(
