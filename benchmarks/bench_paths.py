@@ -57,9 +57,9 @@ def warm_calls(closes) -> None:
         excel = realpaths.udf_args(fn.lifts, args)
         python = getattr(api, fn.name)
         py_args = realpaths.python_args(args)
-        number = 500 if fn.lifts else 50
-        t_udf, base_udf = realpaths.paired(lambda u=udf, a=excel: u(*a), closes, number)
-        t_py, base_py = realpaths.paired(lambda f=python, a=py_args: f(*a), closes, number)
+        number = 200 if fn.lifts else 20
+        t_udf, base_udf = realpaths.paired(lambda u=udf, a=excel: u(*a), closes, number, 25)
+        t_py, base_py = realpaths.paired(lambda f=python, a=py_args: f(*a), closes, number, 25)
         r_udf, r_py = t_udf / base_udf, t_py / base_py
         if fn.lifts:
             target = (f"udfs <= {SCALAR_UDF:.0f}x {verdict(r_udf <= SCALAR_UDF)}, "
