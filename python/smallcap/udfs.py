@@ -179,15 +179,19 @@ def excel_call(fn: catalogue.Function, title: str, args: tuple[Any, ...],
         raw = fn.bind(args, kwargs, title) if kwargs or len(args) > len(fn.arguments) else args
         values = []
         for value in raw:
-            if type(value) is list:  # [[v]], as xlwings hands over one cell, unwrapped here
+            kind = type(value)
+            if kind is list:  # [[v]], as xlwings hands over one cell, unwrapped here
                 row = value[0] if len(value) == 1 else None
                 value = row[0] if type(row) is list and len(row) == 1 and type(
                     row[0]) is not list else _one_cell(value)
-            if type(value) is str:
+                kind = type(value)
+            if kind is float or kind is dt.datetime or value is None:  # most cells
+                pass
+            elif kind is str:
                 if value[:1] == "#" and value.startswith(_ERROR_PREFIXES) and not (
                         fn.lifts and any(map(_is_range, raw))):
                     return value  # an error passed on (in a range: per element)
-            elif type(value) is int:
+            elif kind is int:
                 if value in COM_ERRORS and not (fn.lifts and any(map(_is_range, raw))):
                     _prepare(value, fn.arguments[len(values)].name)
             elif isinstance(value, list | tuple | np.ndarray):
