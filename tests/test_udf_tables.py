@@ -1,7 +1,8 @@
 """Tables for Excel are kept per arguments and histories (smallcap.udf_tables): the same
 call gives the same rows as a fresh build, a caller changing them changes nothing kept,
 and a write of a ticker the table read (by this or another process) shows on the next
-call; DATA_STATUS, which reads the refresh log, is never kept."""
+call; DATA_STATUS, which reads the refresh log, is kept only while the store's version
+stands."""
 
 from __future__ import annotations
 
@@ -78,10 +79,17 @@ def test_a_write_by_another_process_shows_on_the_next_call(store) -> None:
     assert after == fresh("PRICE_HISTORY", *args)
 
 
-def test_data_status_is_never_kept(store, shared_data: Path) -> None:
+def test_data_status_is_kept_only_while_the_store_version_stands(store, shared_data) -> None:
     first = udfs.DATA_STATUS("^RUT")
-    rows = pd.read_csv(shared_data / "RUT.csv").rename(columns={"Date": "date", "Close": "close"})
-    store.write("^RUT", rows.tail(1), "again")  # same rows: only the log moves
+    assert udfs.DATA_STATUS("^RUT") == first
+    rows = pd.read_csv(shared_data / "GSPC.csv").rename(columns={"Date": "date", "Close": "close"})
+    store.write("^GSPC", rows.tail(1), "again")  # another ticker: the version moves
     second = udfs.DATA_STATUS("^RUT")
-    assert len(first) == len(second) == 2
-    assert not any(key[0] == "data_status" for key in udf_tables._KEPT)
+    assert second == first  # same rows and refresh for ^RUT: same table, built again
+    rows = pd.read_csv(shared_data / "RUT.csv").rename(columns={"Date": "date", "Close": "close"})
+    last = rows.tail(1).copy()
+    last["date"] = (pd.Timestamp(last["date"].iloc[0]) + pd.offsets.BDay(1)).strftime("%Y-%m-%d")
+    store.write("^RUT", last, "one more day")
+    third = udfs.DATA_STATUS("^RUT")
+    assert third[1][3] == first[1][3] + 1  # one more row: not the kept table
+    assert third == fresh("DATA_STATUS", "^RUT")

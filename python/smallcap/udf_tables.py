@@ -7,8 +7,9 @@ So the Excel rows of a table are kept, keyed by function and parsed arguments, w
 Histories they came from; a later call with the same arguments gives the same rows
 (a fresh copy) as long as the store still hands out those very Histories (a write by any
 process, the next call sees, replaces them). A recalculation of the dashboard, which asks
-the same table in many cells, builds each table once. A body that reads anything but
-histories (DATA_STATUS reads the refresh log) is never kept. Bounded: :data:`ENTRIES`
+the same table in many cells, builds each table once. A body that reads the store's
+status (DATA_STATUS: row counts and the refresh log) is kept only while the store's
+version stamp stands (every write, of any ticker, moves it). Bounded: :data:`ENTRIES`
 tables of at most :data:`CELLS` cells each.
 """
 
@@ -24,7 +25,9 @@ from . import catalogue
 ENTRIES = 64  # tables kept (least recently used dropped first)
 CELLS = 200_000  # a larger table is rebuilt on every call
 
-_KEPT: OrderedDict[tuple, tuple[tuple[tuple[str, int], ...], list[list[Any]]]] = OrderedDict()
+# key -> ((ticker, History serial) read, the store version when status was read, rows)
+_KEPT: OrderedDict[tuple, tuple[tuple[tuple[str, int], ...], int | None, list[list[Any]]]] = \
+    OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -42,11 +45,12 @@ class _Recorder(catalogue.Reader):
         return super().status(ticker)
 
 
-def _still(store: Any, read: tuple[tuple[str, int], ...]) -> bool:
+def _still(store: Any, read: tuple[tuple[str, int], ...], version: int | None) -> bool:
     """Whether the store still hands out exactly the Histories ``read`` (by serial: the
-    kept rows hold no History alive)."""
+    kept rows hold no History alive) and, for a status, still has ``version``."""
     try:
-        return all(store.history(ticker).serial == serial for ticker, serial in read)
+        return (version is None or store.version() == version) and all(
+            store.history(ticker).serial == serial for ticker, serial in read)
     except Exception:  # noqa: BLE001 (gone, or the store fails: rebuild, and say why then)
         return False
 
@@ -64,18 +68,18 @@ def rows(fn: catalogue.Function, store: Any, raw: list[Any],
     if key is not None:
         with _LOCK:
             kept = _KEPT.get(key)
-        if kept is not None and _still(store, kept[0]):
+        if kept is not None and _still(store, kept[0], kept[1]):
             with _LOCK:
                 if key in _KEPT:
                     _KEPT.move_to_end(key)
-            return [list(row) for row in kept[1]]
+            return [list(row) for row in kept[2]]
     reader = _Recorder(store)
+    version = store.version() if key is not None else None  # before the body reads
     value = convert(catalogue.finite(fn.body(reader, *values), fn))
-    if key is not None and not reader.other and type(value) is list and (
-            sum(map(len, value)) <= CELLS):
+    if key is not None and type(value) is list and sum(map(len, value)) <= CELLS:
         read = tuple((t, h.serial) for t, h in reader._histories.items())
         with _LOCK:
-            _KEPT[key] = (read, [list(row) for row in value])
+            _KEPT[key] = (read, version if reader.other else None, [list(row) for row in value])
             while len(_KEPT) > ENTRIES:
                 _KEPT.popitem(last=False)
     return value
