@@ -46,13 +46,12 @@ def rate_beta(
 
 def _running_sums(returns: np.ndarray, changes: np.ndarray) -> tuple[list[float], ...] | None:
     """Running sums (from day 1 on; 0 on day 0) of x, y, x*x and x*y, x the yield change
-    and y the return, each centred on its mean over the whole history (the slope does
-    not change; the sums lose less to rounding): any window's slope in four look-ups.
+    and y the return: any window's slope in four look-ups. Summed from the first day on,
+    so a sum up to a day never depends on a later close (as of means as of, to the bit).
     None when a day has no value (the window is then computed directly)."""
     x, y = changes[1:], returns[1:]
     if not len(x) or not (np.isfinite(x).all() and np.isfinite(y).all()):
         return None
-    x, y = x - x.mean(), y - y.mean()
     columns = []
     for values in (x, y, x * x, x * y):
         running = np.empty(len(values) + 1)
