@@ -493,15 +493,15 @@ class Store:
         """Close both connections (the read-only one first: the writer, last out, folds
         the write-ahead log back into the file)."""
         with self._write_lock, self._lock:
+            if self._watch is not None:  # first: the last connection out may remove -shm
+                self._watch.close()
+                self._watch = None
             for conn in (self._conn, self._writer_conn):
                 if conn is not None:
                     conn.close()
             self._conn = self._writer_conn = None
             self._layout = _Layout(empty=True)
             self._data_version = -1
-            if self._watch is not None:
-                self._watch.close()
-                self._watch = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

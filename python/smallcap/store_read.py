@@ -16,7 +16,9 @@ numpy arrays, and a cheap "has anyone committed since?" check for every warm cal
   a warm call answers without asking SQLite. Any difference (a commit, a checkpoint that
   restarts the log, a torn read) sends the caller to SQLite, as before. Without a
   ``-shm`` file (a store not in WAL mode, an immutable read) there is no watch and
-  every call asks SQLite.
+  every call asks SQLite. smallcap's writers keep the store in WAL mode; a tool that
+  switched a store out of WAL mode while a smallcap process held it open would not be
+  seen until that process reopened the store.
 """
 
 from __future__ import annotations
