@@ -16,6 +16,7 @@ LAYERS = {  # first name under smallcap -> layer, from the bottom
     "errors": 0, "settings": 1, "params": 2,
     "analytics": 3,
     "store": 4,
+    "store_read": 4,  # the store's hot read path, beside it
     "sources": 5,
     "catalogue": 6,  # the machinery every adapter derives from (not the declarations)
 }

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import api, catalogue
+from . import api, catalogue, udf_tables
 from .errors import SmallcapError
 
 log = logging.getLogger(__name__)
@@ -170,18 +170,26 @@ def excel_call(fn: catalogue.Function, title: str, args: tuple[Any, ...],
         raw = fn.bind(args, kwargs, title) if kwargs or len(args) > len(fn.arguments) else args
         values = []
         for value in raw:
-            if type(value) is list:
-                value = _one_cell(value)
-            if type(value) is str:
+            kind = type(value)
+            if kind is list:  # [[v]], as xlwings hands over one cell, unwrapped here
+                row = value[0] if len(value) == 1 else None
+                value = row[0] if type(row) is list and len(row) == 1 and type(
+                    row[0]) is not list else _one_cell(value)
+                kind = type(value)
+            if kind is float or kind is dt.datetime or value is None:  # most cells
+                pass
+            elif kind is str:
                 if value[:1] == "#" and value.startswith(_ERROR_PREFIXES) and not (
                         fn.lifts and any(map(_is_range, raw))):
                     return value  # an error passed on (in a range: per element)
-            elif type(value) is int:
+            elif kind is int:
                 if value in COM_ERRORS and not (fn.lifts and any(map(_is_range, raw))):
                     _prepare(value, fn.arguments[len(values)].name)
             elif isinstance(value, list | tuple | np.ndarray):
                 return _lifted(fn, title, raw, api.current_store() if store is None else store)
             values.append(value)
+        if not fn.lifts and store is None:  # a table: kept while its histories stand
+            return udf_tables.rows(fn, api.current_store(), values, to_excel)
         return to_excel(fn.call(api.current_store() if store is None else store, values))
     except Exception as error:  # noqa: BLE001 (never a traceback dialog in Excel)
         return _cell_error(error, title)

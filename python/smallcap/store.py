@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import params, settings
+from . import params, settings, store_read
 from .analytics import overwrite, plausible
 from .analytics.history import History
 from .analytics.rows import normalise_rows
@@ -184,6 +184,7 @@ class Store:
         self._writer_conn: sqlite3.Connection | None = None
         self._layout = _Layout(empty=True)  # as the read-only connection last saw it
         self._data_version = -1
+        self._watch: store_read.ChangeWatch | None = None  # the -shm header, in WAL mode
         self._version = -1
         self._untracked = -1  # meta.version - meta.tracked: writes by an older smallcap
         self._histories: dict[str, History] = {}  # up to date as of self._version
@@ -437,6 +438,9 @@ class Store:
         """Close both connections (the read-only one first: the writer, last out, folds
         the write-ahead log back into the file)."""
         with self._write_lock, self._lock:
+            if self._watch is not None:  # first: the last connection out may remove -shm
+                self._watch.close()
+                self._watch = None
             for conn in (self._conn, self._writer_conn):
                 if conn is not None:
                     conn.close()
@@ -483,18 +487,34 @@ class Store:
         """The store's version stamp; changes on every committed write by any process
         (0 while there is no store). When it changed, the cached Histories of the tickers
         written since are dropped (or marked to re-read their new rows); the others stay."""
+        watch = self._watch
+        if watch is not None and watch.unchanged():  # no commit since: SQLite need not say
+            return self._version
         with self._lock:
             conn = self._reader()
             if conn is None:
                 self._forget(list(self._histories) + list(self._stale))
                 return 0
+            watch = self._watch
+            header = watch.header() if watch is not None else None  # before SQLite speaks
             try:
                 data_version = conn.execute("PRAGMA data_version").fetchone()[0]
                 if data_version != self._data_version:
                     self._sync(conn)
                     self._data_version = data_version
+                    if watch is None:  # now in WAL mode? (looked for when something moved)
+                        watch = store_read.ChangeWatch(self.path)
+                        header = watch.header()
+                        if watch.active and conn.execute("PRAGMA data_version").fetchone()[
+                                0] == data_version:
+                            self._watch = watch
+                        else:
+                            watch.close()
+                            watch = None
             except sqlite3.Error as exc:
                 raise self._fault(exc, "read") from exc
+            if watch is not None:
+                watch.saw(header)
             return self._version
 
     def _sync(self, conn: sqlite3.Connection) -> None:
@@ -537,6 +557,11 @@ class Store:
 
     def history(self, ticker: str) -> History:
         """The ticker's adjusted closes as a History, cached until that ticker is written."""
+        watch = self._watch
+        if watch is not None and watch.unchanged():  # the hot path: nothing committed since
+            cached = self._histories.get(ticker)
+            if cached is not None:
+                return cached
         self.version()
         cached = self._histories.get(ticker)
         if cached is not None:
@@ -561,26 +586,41 @@ class Store:
         return history
 
     def _load(self, ticker: str) -> History:
-        frame = self.frame(ticker)
-        if frame.empty:
+        dates, close, adj = self._rows(ticker)
+        if not len(dates):
             raise self._no_data(ticker)
-        return History(
-            ticker,
-            frame.index.values.astype("datetime64[D]"),
-            frame["adj_close"].to_numpy(),
-            frame["close"].to_numpy(),
-        )
+        return History(ticker, dates, adj, close)
 
     def _extend(self, old: History, first_date: str) -> History:
         """``old`` up to the day before ``first_date``, then the stored rows from it on."""
-        new = self.frame(old.ticker, start=self._day(first_date, old.ticker))
+        dates, close, adj = self._rows(old.ticker, self._day(first_date, old.ticker).isoformat())
         keep = int(np.searchsorted(old.dates, np.datetime64(first_date, "D")))
         return History(
             old.ticker,
-            np.concatenate([old.dates[:keep], new.index.values.astype("datetime64[D]")]),
-            np.concatenate([old.close[:keep], new["adj_close"].to_numpy()]),
-            np.concatenate([old.raw_close[:keep], new["close"].to_numpy()]),
+            np.concatenate([old.dates[:keep], dates]),
+            np.concatenate([old.close[:keep], adj]),
+            np.concatenate([old.raw_close[:keep], close]),
         )
+
+    def _rows(self, ticker: str, start: str | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stored rows of ``ticker`` (from ``start`` on) as arrays: dates, close, adjusted
+        close (:func:`smallcap.store_read.read_rows`); a damaged row is a StoreError."""
+        with self._lock:
+            conn = self._reader()
+            if conn is None:
+                raise self._no_data(ticker)
+            try:
+                days, close, adj = store_read.read_rows(conn, ticker, start)
+                bad = store_read.damaged_row(days, close, adj)
+                row = None if bad is None else store_read.stored_row(conn, ticker, start, bad)
+            except sqlite3.Error as exc:
+                raise self._fault(exc, f"read {ticker} from") from exc
+        if row is not None:
+            raise StoreError(f"the store at {self.path} is damaged: a row of {ticker} is not a "
+                             f"date and two prices ({row}); reload {ticker} (smallcap load-csv "
+                             f"{ticker} FILE --replace), or {_RELOAD}")
+        return store_read.as_dates(days), close, adj
 
     # -- reading ------------------------------------------------------------------------
 
@@ -640,8 +680,11 @@ class Store:
 
     def status(self, ticker: str) -> dict[str, object]:
         """First and last date, row count and the last successful refresh (UTC) of ``ticker``."""
+        self.version()
         with self._lock:
-            counted = self._query(
+            cached = self._histories.get(ticker)  # the stored rows, read since the last write
+            counted = [(str(cached.dates[0]), str(cached.dates[-1]), len(cached))] if cached \
+                is not None and len(cached) else self._query(
                 "SELECT MIN(date), MAX(date), COUNT(*) FROM prices WHERE ticker = ?", (ticker,))
             logged = self._query(
                 "SELECT finished_at, source FROM refresh_log WHERE ticker = ? AND ok = 1 "

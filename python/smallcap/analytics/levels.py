@@ -26,14 +26,37 @@ def highest_since(closes: pd.Series | History, as_of: object = None) -> dt.date:
     history = as_history(closes)
     position = history.locate(params.optional_date(as_of, "as_of"))
     level = history.close[position]
-    earlier = np.flatnonzero(history.close[:position] >= level)
-    if not len(earlier):
+    earlier = _last_at_or_above(history, position, level)
+    if earlier is None:
         day = params.to_date(history.dates[position])
         raise NoAnswer(
             f"{history.ticker or 'the series'} closed at an all-time high on {day} "
             f"({level:,.2f}): no earlier close was as high"
         )
-    return params.to_date(history.dates[earlier[-1]])
+    return params.to_date(history.day_numbers[earlier])
+
+
+def _last_at_or_above(history: History, position: int, level: float) -> int | None:
+    """The last index before ``position`` whose close is >= ``level`` (the close on
+    ``position``), or None: one look-up in the memoised previous-at-or-above index of
+    every day, found once per history with a stack (each day pushed and popped once)."""
+    if level != history.close[position]:  # another level: scan for it
+        earlier = np.flatnonzero(history.close[:position] >= level)
+        return int(earlier[-1]) if len(earlier) else None
+    return history.memo("previous at or above", lambda: _previous_at_or_above(
+        history.close))[position]
+
+
+def _previous_at_or_above(close: np.ndarray) -> list[int | None]:
+    found: list[int | None] = []
+    stack: list[int] = []  # indices whose closes decrease strictly: the candidates
+    values = close.tolist()
+    for i, value in enumerate(values):
+        while stack and not values[stack[-1]] >= value:
+            stack.pop()
+        found.append(stack[-1] if stack else None)
+        stack.append(i)
+    return found
 
 
 HISTORY_COLUMNS = ["date", "close", "adj_close"]

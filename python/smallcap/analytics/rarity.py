@@ -7,6 +7,8 @@ only closes up to that day, so the answer for a day never reads a later close.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -34,18 +36,24 @@ def _window_returns(history: History, span: params.Window) -> np.ndarray:
 
 
 def _share_at_or_below(values: np.ndarray, history: History, span: params.Window,
-                       as_of: object, since: object, label: str) -> float:
+                       as_of: object, since: object, label: Any, key: object) -> float:
     """The share of the days in [since, as_of] with a value whose window is complete that
-    is at or below the value on ``as_of`` (which counts itself)."""
+    is at or below the value on ``as_of`` (which counts itself). ``key`` names ``values``
+    in the history's memo (their prefix ranks are kept under it); ``label`` (text, or a
+    function giving it) names the series in an error."""
     end_day = params.optional_date(as_of, "as_of")
     end = history.locate(end_day)
-    window_start(history, end, span, label)  # as_of's own window must be complete
+    if values[end] != values[end]:  # NaN: as_of's own window is not complete; say why
+        window_start(history, end, span, label() if callable(label) else label)
     since_day = params.optional_date(since, "since")
     day = history.day_numbers[end] if end_day is None else end_day
     if since_day is not None and since_day > day:
         raise BadArgument("since", f"{params.to_date(since_day)} is after as_of "
                           f"{params.to_date(day)}; since must be on or before as_of")
     first = history.locate_since(since_day)
+    ranks = history.memo(("prefix ranks", key), lambda: _prefix_ranks(values))
+    if ranks is not None and first <= ranks[0] <= end:  # every known day from the first
+        return ranks[1][end - ranks[0]] / (end - ranks[0] + 1)
     chosen = values[first:end + 1]
     known = chosen[~np.isnan(chosen)]
     if not len(known):  # cannot happen once as_of's own window is complete; kept for safety
@@ -72,10 +80,10 @@ def spread_percentile(
         values.flags.writeable = False
         return values
 
-    spreads = joined_small.memo(("spreads", joined_large.serial, span.rows, span.period),
-                                compute)
+    key = ("spreads", joined_large.serial, span.rows, span.period)
+    spreads = joined_small.memo(key, compute)
     return _share_at_or_below(spreads, joined_small, span, as_of, since,
-                              f"{joined_small.ticker}/{joined_large.ticker}")
+                              lambda: f"{joined_small.ticker}/{joined_large.ticker}", key)
 
 
 def return_percentile(
@@ -91,4 +99,40 @@ def return_percentile(
     span = params.window(window)
     history.require_rows()
     return _share_at_or_below(_window_returns(history, span), history, span, as_of, since,
-                              history.ticker)
+                              history.ticker, ("window returns", span.rows, span.period))
+
+
+def _prefix_ranks(values: np.ndarray) -> tuple[int, list[int]] | None:
+    """``(k, ranks)``: ``k`` the first day with a value, and for every day ``i >= k`` the
+    number of days in [k, i] whose value is at or below day i's (itself included), so a
+    percentile from the first known day on is one look-up. Found for all days at once by a
+    bottom-up merge (each level counts, for the days of a right block, the days of its left
+    sibling at or below them: one ``searchsorted``). None when a value is missing after
+    ``k`` (the share is then counted directly)."""
+    known = np.flatnonzero(~np.isnan(values))
+    if not len(known) or not np.isfinite(values[known[0]:]).all():
+        return None
+    first = int(known[0])
+    tail = values[first:]
+    n = len(tail)
+    order = np.argsort(tail, kind="stable")
+    ordered = tail[order]
+    groups = np.cumsum(np.concatenate(([True], ordered[1:] != ordered[:-1]))) - 1
+    keys = np.empty(n, dtype="int64")
+    keys[order] = groups  # equal values share a key
+    size = 1 << max(0, (n - 1).bit_length())
+    padded = np.full(size, n, dtype="int64")  # after every real day: counts nobody
+    padded[:n] = keys
+    counts = np.ones(size, dtype="int64")  # the day itself
+    rows = padded.reshape(size, 1)
+    width = 1
+    while width < size:
+        pairs = rows.reshape(-1, 2, width)
+        offsets = np.arange(len(pairs), dtype="int64") * (n + 1)
+        left = (pairs[:, 0, :] + offsets[:, None]).ravel()  # sorted blocks, one after another
+        right = padded.reshape(-1, 2, width)[:, 1, :] + offsets[:, None]  # in day order
+        found = np.searchsorted(left, right.ravel(), side="right").reshape(right.shape)
+        counts.reshape(-1, 2, width)[:, 1, :] += found - (offsets // (n + 1) * width)[:, None]
+        rows = np.sort(pairs.reshape(-1, 2 * width), axis=1, kind="stable")  # two runs
+        width *= 2
+    return first, counts[:n].tolist()

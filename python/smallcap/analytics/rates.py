@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import params
@@ -24,6 +25,14 @@ def rate_beta(
     span = params.window(window)
     end = joined.locate(params.optional_date(as_of, "as_of"))
     start = window_start(joined, end, span, f"{joined.ticker}/{joined_rate.ticker}")
+    sums = joined.memo(("rate sums", joined_rate.serial), lambda: _running_sums(
+        joined.returns, joined_rate.changes))
+    if sums is not None and end - start >= 2:
+        sx, sy, sxx, sxy = (column[end] - column[start] for column in sums)
+        count = end - start
+        variance = sxx - sx * sx / count
+        if variance > 1e-9 * sxx:  # well away from a flat yield: the sums are exact enough
+            return (sxy - sx * sy / count) / variance
     returns = joined.returns[start + 1 : end + 1]
     changes = joined_rate.changes[start + 1 : end + 1]
     if len(returns) < 2:
@@ -33,3 +42,20 @@ def rate_beta(
     if variance == 0.0:
         raise NoAnswer(f"{joined_rate.ticker} did not move over the window; the beta is undefined")
     return float(x @ (returns - returns.mean()) / variance)
+
+
+def _running_sums(returns: np.ndarray, changes: np.ndarray) -> tuple[list[float], ...] | None:
+    """Running sums (from day 1 on; 0 on day 0) of x, y, x*x and x*y, x the yield change
+    and y the return: any window's slope in four look-ups. Summed from the first day on,
+    so a sum up to a day never depends on a later close (as of means as of, to the bit).
+    None when a day has no value (the window is then computed directly)."""
+    x, y = changes[1:], returns[1:]
+    if not len(x) or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
+    columns = []
+    for values in (x, y, x * x, x * y):
+        running = np.empty(len(values) + 1)
+        running[0] = 0.0
+        np.cumsum(values, out=running[1:])
+        columns.append(running.tolist())
+    return tuple(columns)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import params
-from ..errors import BadArgument, NoAnswer, NoData
+from ..errors import BadArgument, NoAnswer, NoData, OutOfRange
 from .history import History, as_history, inner_join
 from .streaks import _dates
 from .windows import ends_and_starts, window_start, window_starts
@@ -39,9 +39,11 @@ def _pair_returns(
     joined_small, joined_large = inner_join(as_history(small), as_history(large))
     span = params.window(window)
     end = joined_small.locate(params.optional_date(as_of, "as_of"))
-    start = window_start(
-        joined_small, end, span, f"{joined_small.ticker}/{joined_large.ticker}"
-    )
+    try:
+        start = window_start(joined_small, end, span)
+    except OutOfRange:  # the same error, naming the pair
+        window_start(joined_small, end, span, f"{joined_small.ticker}/{joined_large.ticker}")
+        raise
     return (
         float(joined_small.close[end] / joined_small.close[start] - 1.0),
         float(joined_large.close[end] / joined_large.close[start] - 1.0),

@@ -112,7 +112,14 @@ def streak_count(
 ) -> int:
     """Number of episodes whose run reached ``length`` trading days on a day in
     [``since``, ``as_of``]; a 7-day run is one episode of length 5."""
-    return len(_signals_in_range(closes, length, threshold, since, as_of)[3])
+    history = as_history(closes)
+    days = params.whole(length, "length")
+    limit = params.threshold(threshold)
+    first, last = _bounds(history, since, as_of)
+    counts = history.memo(  # episodes signalled on or before each day
+        ("signal counts", days, limit),
+        lambda: np.cumsum(run_lengths(history, limit) == days).tolist())
+    return counts[last] - counts[first - 1] if first > 0 else counts[last]
 
 
 EPISODE_COLUMNS = ["start", "signal", "end", "days", "run_return"]
