@@ -20,6 +20,7 @@ element's error stays in its own element.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import inspect
 import math
@@ -264,7 +265,7 @@ def declare(*excel: str, result: str, python: Callable[[Function], Callable[...,
             arguments.append(Argument(p.name, kind, p.default, text, empty))
         doc = inspect.cleandoc(body.__doc__ or "")
         fn = Function(body.__name__, (*excel, *(aliases or {})), tuple(arguments), result,
-                      doc.splitlines()[0] if doc else "", body, dict(aliases or {}), many)
+                      " ".join(doc.split("\n\n")[0].split()), body, dict(aliases or {}), many)
         register(fn)
         return python(fn)
 
@@ -292,8 +293,10 @@ def find(name: str) -> Function:
     _load()
     found = _LOOKUP.get(str(name).strip().lower())
     if found is None:
-        raise BadArgument("function", f"{name!r} is not a smallcap function; use one of "
-                          f"{', '.join(_REGISTRY)} (or their Excel names)")
+        close = difflib.get_close_matches(str(name).strip().lower(), list(_LOOKUP), n=1)
+        hint = f"did you mean {_LOOKUP[close[0]].name}? " if close else ""
+        raise BadArgument("function", f"{name!r} is not a smallcap function; {hint}use one "
+                          f"of {', '.join(_REGISTRY)} (or their Excel names)")
     return found
 
 

@@ -40,6 +40,11 @@ SUMMARY_MEAN = "mean"
 SUMMARY_SHARE_POSITIVE = "share positive"
 SUMMARY_ROWS = (SUMMARY_COUNT, SUMMARY_MEDIAN, SUMMARY_MEAN, SUMMARY_SHARE_POSITIVE)
 DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")  # refreshed by default
+INDEX_SYMBOLS = ("^RUT", "^GSPC", "^NDX", "^DJI", "^TNX", "^IRX", "^TYX", "^VIX")  # "RUT": ^RUT?
+# Table columns holding fractions (shown as percentages) and whole numbers (days, rows)
+FRACTION_COLUMNS = ("small_return", "large_return", "spread", "peak_gain", "drawdown",
+                    "run_return")
+WHOLE_COLUMNS = ("days", "peak_day", "rows")
 
 # -- environment variables and their defaults --------------------------------------------
 

@@ -277,6 +277,11 @@ class Store:
         return StoreError(f"the store at {self.path} is damaged: {what}; {_RELOAD}")
 
     def _no_data(self, ticker: str) -> NoData:
+        caret = f"^{ticker}"
+        if not ticker.startswith("^") and (caret in settings.INDEX_SYMBOLS or (
+                self._exists() and caret in self.tickers())):  # "RUT" for ^RUT
+            return NoData(f"no data for {ticker} — did you mean {caret}? (an index's symbol "
+                          f"starts with ^)")
         return NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
                       f"or smallcap load-csv {ticker} FILE)")
 

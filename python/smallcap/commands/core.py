@@ -1,10 +1,9 @@
-"""Core sub-commands: load-csv, load-dir, report, status, call."""
+"""Core sub-commands: load-csv, load-dir, report, status, serve (call: :mod:`.call`)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import sys
 from pathlib import Path
@@ -39,12 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("status", help="what the store holds per ticker")
     p.set_defaults(run=run_status)
-
-    p = sub.add_parser("call", help="call one catalogue function, e.g. call streak_count 5")
-    p.add_argument("function", help="catalogue function, e.g. streak_count or STREAK_COUNT")
-    p.add_argument("args", nargs="*", help="positional arguments, in the Excel order")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.set_defaults(run=run_call)
 
     p = sub.add_parser("serve", help="serve the catalogue as JSON over HTTP on this machine")
     p.add_argument("--host", default="127.0.0.1",
@@ -173,16 +166,23 @@ def run_status(args: argparse.Namespace) -> int:
 
     from ..report import justify
 
+    from .. import service
+
     store = api.current_store()
     table = Table(title=f"Store {store.path}")
     tickers = store.tickers()
-    rows = [[api.data_status(ticker, store=store).iloc[0][c] for c in api.STATUS_COLUMNS]
-            for ticker in tickers]
+    rows = [[service.call("data_status", [ticker], store=store).iloc[0][c]
+             for c in api.STATUS_COLUMNS] for ticker in tickers]
     for k, column in enumerate(api.STATUS_COLUMNS):
         table.add_column(column, justify=justify([row[k] for row in rows]))
     for row in rows:
         table.add_row(*(_text(v) for v in row))
-    _console().print(table if tickers else "The store is empty: smallcap refresh, or load-csv.")
+    if not tickers:  # say which store: the user may have meant another one
+        where = "is empty" if store.path.exists() else "does not exist yet"
+        print(f"The store {store.path} {where}: smallcap refresh, or smallcap load-csv "
+              "TICKER FILE (--store PATH for another store).")
+        return 0
+    _console().print(table)
     return 0
 
 
@@ -195,31 +195,6 @@ def _text(value: Any, digits: int = 6) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     return str(value)
-
-
-def run_call(args: argparse.Namespace) -> int:
-    from .. import service
-
-    result = service.call(args.function, [None if a == "" else a for a in args.args])
-    if args.json:
-        print(json.dumps(service.to_json(result), indent=1))
-    elif hasattr(result, "itertuples"):
-        from rich import box
-        from rich.table import Table
-
-        from ..report import justify
-
-        rows = list(result.itertuples(index=False))
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for k, column in enumerate(result.columns):
-            table.add_column(str(column), justify=justify([row[k] for row in rows]),
-                             overflow="fold")
-        for row in rows:
-            table.add_row(*(_text(v, 4) for v in row))
-        _console().print(table)
-    else:
-        print(_text(result))
-    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
