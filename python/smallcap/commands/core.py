@@ -164,9 +164,8 @@ def run_report(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from ..report import justify
-
     from .. import service
+    from ..report import justify
 
     store = api.current_store()
     table = Table(title=f"Store {store.path}")
