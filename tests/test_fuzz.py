@@ -144,7 +144,7 @@ def test_cli(call, spelling):
         assert "Infinity" not in out.getvalue() and "NaN" not in out.getvalue()
     else:
         assert code == 2, (code, err.getvalue())
-        assert err.getvalue().count("\n") == 1 and err.getvalue().startswith("smallcap: ")
+        assert err.getvalue().count("\n") == 1 and err.getvalue().startswith("error: ")
 
 
 @FUZZ

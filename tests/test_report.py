@@ -162,7 +162,7 @@ def test_offline_on_an_empty_store_is_one_line_and_exit_2(tmp_path, monkeypatch,
     out, err = capsys.readouterr()
     assert code == 2
     assert out == "" and err.count("\n") == 1
-    assert err.startswith("smallcap: ") and "load-csv" in err and "unreachable" in err
+    assert err.startswith("error: ") and "load-csv" in err and "unreachable" in err
 
 
 def test_no_refresh_on_an_empty_store_is_one_line_and_exit_2(tmp_path, capsys):

@@ -191,7 +191,7 @@ def test_serve_on_a_port_in_use(capsys) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         code, err = serve_cli(capsys, "--port", str(port))
-    assert code == 2 and err == (f"smallcap: --port: 127.0.0.1:{port} is already in use "
+    assert code == 2 and err == (f"error: --port: 127.0.0.1:{port} is already in use "
                                  "(another smallcap serve?); choose another with --port\n")
 
 
@@ -216,7 +216,7 @@ def test_serve_on_a_privileged_port(capsys, monkeypatch) -> None:
 
     monkeypatch.setattr(socket.socket, "bind", refused)
     code, err = serve_cli(capsys, "--port", "80")
-    assert code == 2 and err == ("smallcap: --port: 127.0.0.1:80: port 80 needs administrator "
+    assert code == 2 and err == ("error: --port: 127.0.0.1:80: port 80 needs administrator "
                                  "rights; use a port above 1023, e.g. 8750\n")
 
 

@@ -60,7 +60,11 @@ def _console() -> Any:
 def run_load_csv(args: argparse.Namespace) -> int:
     """One line per load: rows added and revised (and the first revision beyond the
     tolerance, without ``-v``), then the file's range; warnings on stderr."""
-    result = api.load_csv(args.ticker, args.file, replace=args.replace)
+    from ..sources.csv import load
+
+    ticker = _ticker_first(args.ticker, args.file)
+    result = load(api.current_store(), ticker, args.file, replace=args.replace,
+                  replace_hint="--replace")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     revised = f"{len(result.revised)} revised"
@@ -74,6 +78,15 @@ def run_load_csv(args: argparse.Namespace) -> int:
     print(f"{result.ticker}: {result.added} rows added, {revised}; "
           f"file covers {result.first_date} to {result.last_date}")
     return 0
+
+
+def _ticker_first(ticker: str, file: Path) -> str:
+    """The ticker argument as a symbol; ``load-csv FILE TICKER`` (swapped) says so."""
+    named = Path(ticker)
+    if (named.suffix.lower() == ".csv" or named.is_file()) and not file.exists():
+        raise BadArgument("ticker", f"{ticker!r} is a file and {str(file)!r} is not: the "
+                          f"ticker comes first: smallcap load-csv {file} {ticker}")
+    return params.ticker(ticker)
 
 
 def ticker_for_file(path: Path) -> str:
@@ -112,8 +125,8 @@ def run_load_dir(args: argparse.Namespace) -> int:
                     break
             print(f"refused {path.name}: {message}", file=sys.stderr)
     if refused:
-        print(f"smallcap: loaded {len(files) - len(refused)} of {len(files)} file(s); "
-              f"refused {', '.join(refused)}", file=sys.stderr)
+        print(f"error: refused {', '.join(refused)}; loaded {len(files) - len(refused)} of "
+              f"{len(files)} file(s)", file=sys.stderr)
         return 1
     return 0
 
