@@ -81,8 +81,8 @@ def _ask(label: str, said: str, compute: Callable[[], tuple[str, str]]) -> Claim
     try:
         figure, detail = compute()
         return Claim(label, figure, detail, said)
-    except SmallcapError as exc:
-        return Claim(label, exc.cell_text(), "", said, ok=False)
+    except SmallcapError as exc:  # the code as the figure, the message where text wraps
+        return Claim(label, exc.excel_code, exc.message, said, ok=False)
 
 
 def story(
@@ -219,7 +219,7 @@ def story(
     try:
         claims.append(_after(table(), day))
     except SmallcapError as exc:
-        claims.append(Claim("After the last streak", exc.cell_text(), ok=False))
+        claims.append(Claim("After the last streak", exc.excel_code, exc.message, ok=False))
     claims.append(_ask(f"Rate beta, {small} on {rate}", "small caps are rate-sensitive",
                        lambda: _beta(chosen, small, rate, day)))
     return Story(day, [c for c in claims if c is not None], notices,
@@ -291,7 +291,8 @@ def _caveats(store: Store, small: str, first: dt.date, day: dt.date, note: bool)
 
 def table(told: Story) -> Any:
     """The story as a rich Table: numbers right-aligned, at most three lines a row at 80
-    columns."""
+    columns (a question without an answer shows its error code as the figure, and why
+    under How, which wraps)."""
     from rich import box
     from rich.table import Table
 

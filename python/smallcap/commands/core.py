@@ -52,9 +52,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _console() -> Any:
+    """A rich Console whose closed pipe (``smallcap report | head``) raises BrokenPipeError
+    for :func:`smallcap.cli.main` to end quietly with exit 0 (rich itself exits 1)."""
     from rich.console import Console
 
-    return Console()
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(32, "the reader of the output left")
+
+    return _Console()
 
 
 def run_load_csv(args: argparse.Namespace) -> int:
