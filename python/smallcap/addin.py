@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import settings
+from . import addin_folders, settings
 from .errors import SmallcapError
 
 ADDIN_FILENAME = "smallcap.xlam"
@@ -487,6 +487,7 @@ def install(
     )
     if dry_run:
         return plan
+    created = [*addin_folders.missing(where.xlstart), *addin_folders.missing(where.config.parent)]
     try:
         where.xlstart.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, where.addin)
@@ -495,7 +496,7 @@ def install(
             f"cannot write {where.addin} ({exc.strerror}): close Excel and try again"
         ) from exc
     entries.update(wanted)
-    _write_config(where.config, entries, where.platform)
+    _write_config(where.config, addin_folders.record(entries, created), where.platform)
     return plan
 
 
@@ -503,7 +504,8 @@ def uninstall(
     *, platform: str | None = None, home: Path | str | None = None, dry_run: bool = False
 ) -> Plan:
     """Remove the add-in from the start-up folder and our keys from the user config
-    (the file goes when nothing else is left in it)."""
+    (the file goes when nothing else is left in it), then the folders install created,
+    when empty (:mod:`smallcap.addin_folders`)."""
     where = layout(platform, home)
     plan = Plan(where, dry_run=dry_run)
     if where.addin.exists():
@@ -516,7 +518,7 @@ def uninstall(
                     f"cannot remove {where.addin} ({exc.strerror}): close Excel and try again"
                 ) from exc
     entries = read_config(where.config)
-    ours = {"Interpreter_Win", "Interpreter_Mac", "UDF Modules"}
+    ours = {"Interpreter_Win", "Interpreter_Mac", "UDF Modules", addin_folders.KEY}
     left = {k: v for k, v in entries.items() if k not in ours}
     if where.config.exists() and left != entries:
         if left:
@@ -530,4 +532,5 @@ def uninstall(
                 where.config.unlink()
                 with contextlib.suppress(OSError):
                     where.config.parent.rmdir()  # only when empty
+    plan.actions += addin_folders.remove_empty(addin_folders.recorded(entries), dry_run=dry_run)
     return plan
