@@ -19,10 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from reference import DATA  # the bundled sample history, uncompressed
+
 from smallcap import api, udfs
 from smallcap.store import Store
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "^NDX": "NDX.csv", "IWM": "IWM.csv",
          "SPY": "SPY.csv", "QQQ": "QQQ.csv", "^DJI": "DJI.csv"}
 NOTE = dt.datetime(2024, 7, 16)

@@ -1,6 +1,6 @@
 """Core benchmark: warm per-call time of every catalogue function, and import cost.
 
-Run: python benchmarks/bench_core.py   (needs ../shared/data beside the repository)
+Run: python benchmarks/bench_core.py
 
 Each figure is a median over many calls on the full ^RUT history with a warm store
 (histories cached in memory for the store version), reported in microseconds and as
@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from reference import DATA  # the bundled sample history, uncompressed
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "^TNX": "TNX.csv"}
 NOTE = "2024-07-16"
 SCALAR_TARGET_US = 50.0

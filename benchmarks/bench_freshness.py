@@ -1,6 +1,6 @@
 """Per-ticker freshness: the first call after a write, against a warm call, in one run.
 
-Run: python benchmarks/bench_freshness.py   (needs ../shared/data beside the repository)
+Run: python benchmarks/bench_freshness.py
 
 A reader Store holds ^RUT and ^GSPC warm (the UDF server's situation). Then:
 
@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from reference import DATA  # the bundled sample history, uncompressed
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "QQQ": "QQQ.csv"}
 REPEAT = 15
 TARGETS_MS = {"a": 1.0, "b": 5.0}

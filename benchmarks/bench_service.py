@@ -1,7 +1,7 @@
 """Latency of ``smallcap serve`` under 200 concurrent requests on loopback, in one run.
 
 Run: python benchmarks/bench_service.py [--concurrent 200] [--idle 300]
-(needs ../shared/data beside the repository)
+(loads the sample history bundled with the package)
 
 The server runs in its own process (``service.listen`` + ``serve_forever``, default
 workers and timeout) on a store of ^RUT and ^GSPC; the clients are asyncio connections in
@@ -28,7 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from reference import DATA  # the bundled sample history, uncompressed
+
 FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv"}
 PATHS = ("/streak_count?length=5&as_of=2024-07-16", "/price?ticker=%5ERUT&date=2024-07-16",
          "/rotation_spread?window=1M&as_of=2024-07-16", "/window_return?window=1M")

@@ -16,10 +16,11 @@ import tempfile
 import timeit
 from pathlib import Path
 
+from reference import DATA  # the bundled sample history, uncompressed
+
 from smallcap import api, catalogue, udfs
 from smallcap.store import Store
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NOTE = dt.datetime(2024, 7, 16)
 FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "^TNX": "TNX.csv"}
 

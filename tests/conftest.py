@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference data folder and stores filled from it.
+"""Shared fixtures: the reference data (the bundled sample, uncompressed) and stores filled from it.
 
 No test touches the user's own store: the session points $SMALLCAP_STORE at an empty
 temporary file before anything runs.
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REFERENCE_FILES = {"^RUT": "RUT.csv", "^GSPC": "GSPC.csv", "^NDX": "NDX.csv", "^DJI": "DJI.csv",
                    "^TNX": "TNX.csv", "SPY": "SPY.csv", "IWM": "IWM.csv", "QQQ": "QQQ.csv"}
 NOTE_DAY = "2024-07-16"
@@ -27,11 +26,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """../shared/data beside the repository (real Yahoo history, read in place)."""
-    if not (SHARED_DATA / "RUT.csv").exists():
-        pytest.fail(f"reference data not found at {SHARED_DATA}: check out ../shared beside the repo")
-    return SHARED_DATA
+def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference history as ``NAME.csv`` files (``Date,Close``): the sample bundled
+    with the package (``smallcap/sample_data``, provenance in its README), uncompressed
+    once per session. Nothing outside the repository is read."""
+    from smallcap.sources import sample
+
+    return sample.extract(tmp_path_factory.mktemp("reference-data"))
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ with warnings.catch_warnings():  # oletools uses pyparsing names deprecated sinc
     from oletools.olevba import VBA_Parser
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMAS = REPO.parent / "shared" / "schemas"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"  # Microsoft's, patched for lxml
 ADDIN = REPO / "addin" / addin.ADDIN_FILENAME
 WRAPPER = REPO / "addin" / addin.WRAPPER_FILENAME
 SCHEMA_BY_NAMESPACE = {
@@ -235,15 +235,15 @@ def test_install_and_uninstall(tmp_path, platform):
     raw = (home / config).read_bytes()
     created = {home, *(home / folder).parents, home / folder, *(home / config).parents}
     created = {f for f in created if f.is_relative_to(home)}
-    assert raw.startswith(f'"{key}","/opt/py/bin/python"'.encode() + newline
-                          + b'"UDF Modules","smallcap.udfs"' + newline)
-    entries = addin.read_config(home / config)
-    assert {k: entries[k] for k in (key, "UDF Modules")} == {key: "/opt/py/bin/python",
-                                                            "UDF Modules": "smallcap.udfs"}
-    assert set(addin_folders.recorded(entries)) == created  # the folders install made
+    assert raw == (f'"{key}","/opt/py/bin/python"'.encode() + newline
+                   + b'"UDF Modules","smallcap.udfs"' + newline)
+    assert addin.read_config(home / config) == {key: "/opt/py/bin/python",
+                                                "UDF Modules": "smallcap.udfs"}
+    assert set(addin_folders.recorded(home / config)) == created  # the folders it made
 
     plan = addin.uninstall(platform=platform, home=home, dry_run=True)
     assert len(plan.actions) == 2 + len(created) and (home / config).exists()
+    assert addin_folders.record_file(home / config).exists()  # a dry run keeps the record
     addin.uninstall(platform=platform, home=home)
     assert not home.exists()  # every folder install created, once empty, is gone
     assert str(addin.uninstall(platform=platform, home=home)) == "nothing to do"
@@ -267,9 +267,7 @@ def test_install_keeps_the_users_other_settings(tmp_path):
     config.parent.mkdir(parents=True)
     config.write_bytes(b'"Interpreter_Win","C:\\old\\pythonw.exe"\r\n"Show Console","True"\r\n')
     addin.install(platform="windows", home=home, interpreter=r"C:\py311\pythonw.exe")
-    entries = addin.read_config(config)
-    entries.pop(addin_folders.KEY)  # the folders install created (XLSTART and its parents)
-    assert entries == {"Interpreter_Win": r"C:\py311\pythonw.exe",
+    assert addin.read_config(config) == {"Interpreter_Win": r"C:\py311\pythonw.exe",
                                          "Show Console": "True",
                                          "UDF Modules": "smallcap.udfs"}
     addin.uninstall(platform="windows", home=home)

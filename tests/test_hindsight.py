@@ -15,13 +15,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from smallcap import catalogue
+from smallcap import api, catalogue
 from smallcap.errors import SmallcapError
 from smallcap.store import Store
 
 DAYS = ("2024-07-16", "2020-04-28", "2009-09-10")
 DAY_ARGUMENTS = ("as_of", "end", "date")  # the argument that says which day is asked about
-FUNCTIONS = list(catalogue.functions())
+FUNCTIONS = list(catalogue.functions()) if api else []  # api declares them (run alone too)
 # Other arguments, where a function has them: the defaults, then two other sets.
 VARIANTS = (
     {},

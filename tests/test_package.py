@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 
 from smallcap import addin
+from smallcap.sources import sample
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "addin", "python")
@@ -80,6 +81,8 @@ def test_the_wheel_carries_the_addin(wheel):
             part = f"smallcap/resources/addin/{name}"
             assert part in names, sorted(n for n in names if "resources" in n)
             assert z.read(part) == (REPO / "addin" / name).read_bytes(), name
+        for path in sample.files().values():  # the sample history: report --sample, offline
+            assert z.read(f"smallcap/sample_data/{path.name}") == path.read_bytes(), path.name
     assert not {n for n in names if n.startswith(("addin/", "tests/"))}
 
 
@@ -120,6 +123,10 @@ def test_installed_wheel_builds_installs_and_writes_the_workbook(wheel, referenc
     assert str(book) in text
     assert openpyxl.load_workbook(book, read_only=True).sheetnames == [
         "Story", "Explore", "Charts", "Data"]
+
+    story = ok(run(smallcap, "--store", tmp_path / "none.sqlite", "report", "--sample",
+                   "--as-of", "2024-07-16", cwd=cwd, timeout=120))
+    assert story.startswith("Sample data") and "+3.50%" in story
 
 
 def test_editable_install_from_a_checkout_reads_its_addin(tmp_path):

@@ -1,6 +1,6 @@
 """The dashboard workbook: layout, cached values, headless evaluation, determinism, CLI.
 
-The workbook is built once per module from the session's reference store (../shared/data).
+The workbook is built once per module from the session's reference store (the bundled sample history).
 Headless evaluation uses the ``formulas`` package with smallcap's functions plugged in.
 LibreOffice rendering lives in test_workbook_render.py.
 """

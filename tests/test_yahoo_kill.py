@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yahoo_server as server_module
-from yahoo_server import DATA_DIR, YahooServer
+from yahoo_server import YahooServer, csv_path
 
 from smallcap.cli import main
 from smallcap.store import Store
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 def fill(path: Path, symbols: tuple[str, ...] = ("^RUT", "IWM")) -> None:
     store = Store(path)
     for symbol in symbols:
-        frame = pd.read_csv(DATA_DIR / f"{symbol.lstrip('^')}.csv")
+        frame = pd.read_csv(csv_path(symbol))
         rows = pd.DataFrame({"date": pd.to_datetime(frame["Date"]), "close": frame["Close"]})
         store.write(symbol, rows.loc[rows["date"] <= CUT], "csv")
     store.close()

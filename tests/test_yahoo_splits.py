@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yahoo_server as server_module
 from conftest import stored_rows as prices
-from yahoo_server import DATA_DIR, SplitEvent, YahooServer
+from yahoo_server import SplitEvent, YahooServer, csv_path
 
 import smallcap
 from smallcap.analytics.revisions import Split
@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 def csv_rows(symbol: str, until: str | None = None, since: str | None = None,
              scale: float = 1.0) -> pd.DataFrame:
     """The reference file's closes (as close and adjusted close), divided by ``scale``."""
-    frame = pd.read_csv(DATA_DIR / f"{symbol.lstrip('^')}.csv")
+    frame = pd.read_csv(csv_path(symbol))
     rows = pd.DataFrame({"date": pd.to_datetime(frame["Date"]).to_numpy().astype("datetime64[D]"),
                          "close": frame["Close"].to_numpy(dtype="float64") / scale})
     rows["adj_close"] = rows["close"]

@@ -1,5 +1,6 @@
 """A local stand-in for the part of Yahoo Finance's HTTP API that yfinance uses for daily
-history, serving JSON built from the real CSV files in ``../shared/data``.
+history, serving JSON built from the real closes bundled with the package
+(``smallcap/sample_data``; open, high and low are the close, volume 0).
 
 Endpoints (plain http on 127.0.0.1, any port):
 
@@ -11,7 +12,7 @@ Endpoints (plain http on 127.0.0.1, any port):
 - anything else (consent pages, quoteSummary): 404 with Yahoo's error object.
 
 Fault scenarios are set per symbol with :meth:`YahooServer.set_fault` (``"*"`` for
-every symbol): ``"429"``, ``"500"``, ``"503"``, ``"timeout"``, ``"truncated"``,
+every symbol): ``"429"``, ``"500"``, ``"503"`` (and 400, 401, 403, 451), ``"timeout"``, ``"truncated"``,
 ``"malformed"``, ``"nan"``, ``"duplicate"``, ``"endless"`` (a chunked body that never
 ends), optionally only for the first ``count`` chart requests. ``closes[(symbol, day)]``
 serves one day's close and adjusted close as given (0, -1, 1000 ...); ``adj_factor`` and
@@ -47,7 +48,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "python" / "smallcap" / "sample_data"
 EXCHANGE_TZ = "America/New_York"
 CRUMB = "t3stCrumb.local"
 
@@ -62,8 +63,8 @@ _META = {
     "QQQ": ("ETF", "NMS", "NasdaqGS"),
 }
 
-FAULTS = ("429", "500", "503", "timeout", "truncated", "malformed", "nan", "duplicate",
-          "endless")
+FAULTS = ("429", "500", "503", "400", "401", "403", "451", "timeout", "truncated", "malformed",
+          "nan", "duplicate", "endless")
 ENDLESS_CHUNK = b" " * 65536
 
 
@@ -115,7 +116,7 @@ class Series:
 
 
 def csv_path(symbol: str) -> Path:
-    return DATA_DIR / f"{symbol.lstrip('^')}.csv"
+    return DATA_DIR / f"{symbol.lstrip('^')}.csv.gz"
 
 
 def load_series(symbol: str) -> Series | None:
@@ -128,9 +129,8 @@ def load_series(symbol: str) -> Series | None:
     stamps = local.tz_convert("UTC").as_unit("s").asi8
     close = frame["Close"].to_numpy(dtype="float64")
     columns = {
-        "open": frame["Open"].to_numpy(dtype="float64"),
-        "high": frame["High"].to_numpy(dtype="float64"),
-        "low": frame["Low"].to_numpy(dtype="float64"),
+        **{name: (frame[name.title()] if name.title() in frame.columns else frame["Close"])
+           .to_numpy(dtype="float64") for name in ("open", "high", "low")},
         "close": close,
         "volume": (frame["Volume"].to_numpy(dtype="float64") if "Volume" in frame.columns
                    else np.zeros(len(frame))),
@@ -447,8 +447,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "429":
             self._send(429, b"Too Many Requests\r\n", "text/plain", {"Retry-After": "1"})
             return
-        if fault in ("500", "503"):
-            self._send(int(fault), f"<html><body>{fault} Server Error</body></html>".encode(),
+        if fault in ("500", "503", "400", "401", "403", "451"):  # an error page, not JSON
+            self._send(int(fault), f"<html><body>{fault} Error</body></html>".encode(),
                        "text/html")
             return
         if fault == "timeout":

@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import addin_folders, settings
-from .errors import SmallcapError
+from . import addin_conf, addin_folders, settings
+from .addin_conf import AddinError
 
 ADDIN_FILENAME = "smallcap.xlam"
 WRAPPER_FILENAME = "smallcap_udfs.bas"
@@ -81,10 +81,6 @@ _SHEET_PART = "xl/worksheets/sheet1.xml"
 _STRINGS_PART = "xl/sharedStrings.xml"
 _WORKBOOK_PART = "xl/workbook.xml"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-class AddinError(SmallcapError):
-    """Building or installing the add-in failed (missing template, locked file, ...)."""
 
 
 # -- locations ----------------------------------------------------------------------------
@@ -414,23 +410,8 @@ def default_interpreter(platform: str) -> str:
     return str(exe)
 
 
-def read_config(path: Path) -> dict[str, str]:
-    """An xlwings config file (lines ``"KEY","value"``) as a dict, key case kept."""
-    entries: dict[str, str] = {}
-    if not path.is_file():
-        return entries
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.fullmatch(r'\s*"([^"]*)"\s*,\s*"([^"]*)"\s*', line)
-        if match:
-            entries[match.group(1)] = match.group(2)
-    return entries
-
-
-def _write_config(path: Path, entries: dict[str, str], platform: str) -> None:
-    """Write ``"KEY","value"`` lines (CRLF on Windows, where VBA's ``Input #`` reads them)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    end = "\r\n" if platform == "windows" else "\n"
-    path.write_bytes("".join(f'"{k}","{v}"{end}' for k, v in entries.items()).encode())
+read_config = addin_conf.read  # (kept under this name: the config's reader)
+_write_config = addin_conf.write
 
 
 def _config_keys(platform: str, interpreter: str) -> dict[str, str]:
@@ -482,6 +463,8 @@ def install(
     plan.actions.append(f"copy {source} -> {where.addin}")
     entries = read_config(where.config)
     wanted = _config_keys(where.platform, python)
+    entries.update(wanted)
+    addin_conf.render(entries, where.platform)  # a value that breaks the file: refused now
     plan.actions.append(
         f"write {where.config}: " + ", ".join(f"{k} = {v}" for k, v in wanted.items())
     )
@@ -495,8 +478,8 @@ def install(
         raise AddinError(
             f"cannot write {where.addin} ({exc.strerror}): close Excel and try again"
         ) from exc
-    entries.update(wanted)
-    _write_config(where.config, addin_folders.record(entries, created), where.platform)
+    _write_config(where.config, entries, where.platform)
+    addin_folders.record(where.config, created)
     return plan
 
 
@@ -508,6 +491,10 @@ def uninstall(
     when empty (:mod:`smallcap.addin_folders`)."""
     where = layout(platform, home)
     plan = Plan(where, dry_run=dry_run)
+    entries = read_config(where.config)  # unreadable: refused before anything is removed
+    ours = {"Interpreter_Win", "Interpreter_Mac", "UDF Modules"}
+    left = {k: v for k, v in entries.items() if k not in ours}
+    addin_conf.render(left, where.platform)
     if where.addin.exists():
         plan.actions.append(f"remove {where.addin}")
         if not dry_run:
@@ -517,9 +504,7 @@ def uninstall(
                 raise AddinError(
                     f"cannot remove {where.addin} ({exc.strerror}): close Excel and try again"
                 ) from exc
-    entries = read_config(where.config)
-    ours = {"Interpreter_Win", "Interpreter_Mac", "UDF Modules", addin_folders.KEY}
-    left = {k: v for k, v in entries.items() if k not in ours}
+    created = addin_folders.forget(where.config, dry_run=dry_run)
     if where.config.exists() and left != entries:
         if left:
             plan.actions.append(f"remove {', '.join(sorted(ours & set(entries)))} "
@@ -532,5 +517,5 @@ def uninstall(
                 where.config.unlink()
                 with contextlib.suppress(OSError):
                     where.config.parent.rmdir()  # only when empty
-    plan.actions += addin_folders.remove_empty(addin_folders.recorded(entries), dry_run=dry_run)
+    plan.actions += addin_folders.remove_empty(created, dry_run=dry_run)
     return plan

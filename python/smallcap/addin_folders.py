@@ -1,10 +1,11 @@
 """The folders ``smallcap addin install`` creates, so that ``uninstall`` removes them again.
 
 Install may create Excel's start-up folder (and its parents, on a fresh user folder) and
-the config's folder. It records the ones it created under :data:`KEY` in the add-in's
-user config (``"smallcap Folders","path|path"``; xlwings ignores keys it does not know);
-uninstall removes each of them that is empty once the add-in and the config are gone,
-deepest first, and never a folder it did not create.
+the config's folder. It records the ones it created, one per line (UTF-8), in
+:func:`record_file` beside the add-in's user config (the config itself stays exactly as
+xlwings writes it); uninstall removes that file, then each recorded folder that is empty
+once the add-in and the config are gone, deepest first, and never a folder it did not
+create.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-KEY = "smallcap Folders"
-SEPARATOR = "|"
+RECORD_NAME = "smallcap-folders.txt"
+
+
+def record_file(config: Path) -> Path:
+    """Where install records the folders it created: beside the config file."""
+    return config.with_name(RECORD_NAME)
 
 
 def missing(folder: Path) -> list[Path]:
@@ -26,16 +31,29 @@ def missing(folder: Path) -> list[Path]:
     return found
 
 
-def recorded(entries: dict[str, str]) -> list[Path]:
-    """The folders a config's :data:`KEY` names."""
-    return [Path(p) for p in entries.get(KEY, "").split(SEPARATOR) if p]
+def recorded(config: Path) -> list[Path]:
+    """The folders install recorded beside ``config`` (none when there is no record)."""
+    try:
+        text = record_file(config).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [Path(line) for line in text.splitlines() if line.strip()]
 
 
-def record(entries: dict[str, str], created: list[Path]) -> dict[str, str]:
-    """``entries`` with ``created`` added to the folders already recorded."""
-    folders = [*recorded(entries), *created]
-    unique = list(dict.fromkeys(str(f) for f in folders))
-    return {**entries, KEY: SEPARATOR.join(unique)} if unique else entries
+def record(config: Path, created: list[Path]) -> None:
+    """Add ``created`` to the folders recorded beside ``config`` (written when any)."""
+    folders = list(dict.fromkeys(str(f) for f in [*recorded(config), *created]))
+    if folders:
+        record_file(config).write_text("\n".join(folders) + "\n", encoding="utf-8")
+
+
+def forget(config: Path, *, dry_run: bool) -> list[Path]:
+    """The recorded folders, and the record removed (unless ``dry_run``)."""
+    folders = recorded(config)
+    if not dry_run:
+        with contextlib.suppress(OSError):
+            record_file(config).unlink()
+    return folders
 
 
 def remove_empty(folders: list[Path], *, dry_run: bool) -> list[str]:

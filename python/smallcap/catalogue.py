@@ -23,7 +23,9 @@ import datetime as dt
 import difflib
 import functools
 import inspect
+import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -456,6 +458,7 @@ def lift(fn: Function, raw: Sequence[Any], reader: Reader, *, one_dimension: str
 
 
 ASK = object()  # "no quick answer for this element: call the body"
+FALLBACKS: Counter[str] = Counter()  # numpy paths that failed (a bug), by function: logged too
 
 
 def _many(fn: Function, reader: Reader, columns: list[list[Any]],
@@ -470,7 +473,11 @@ def _many(fn: Function, reader: Reader, columns: list[list[Any]],
     try:
         quick = fn.many(reader, *([[column[k] for k in good] for column in columns]
                                   if checked else columns))
-    except Exception:  # noqa: BLE001 (the body answers, and explains, every element)
+    except Exception as exc:  # noqa: BLE001 (the body answers, and explains, every element)
+        FALLBACKS[fn.name] += 1
+        logging.getLogger(__name__).warning("%s: the numpy path failed over %d elements (%s: "
+                                            "%s); each asked of the body", fn.name, count,
+                                            type(exc).__name__, exc)
         return answers
     for k, value in zip(good, quick, strict=True):
         answers[k] = value

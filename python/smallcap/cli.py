@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "smallcap.commands.refresh",   # refresh (Yahoo Finance)
     "smallcap.commands.addin",     # addin build / install / uninstall
     "smallcap.commands.workbook",  # workbook build
+    "smallcap.commands.lite",      # lite build (xlwings Lite: Excel on a Mac or the web)
 )
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_OFFLINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 STORE_HELP = "SQLite store to use (default: $SMALLCAP_STORE, else the user's data folder)"

@@ -28,7 +28,10 @@ NULLABLE_WHOLE = ("peak_day",)
 
 
 def _is_dates(column: pd.Series) -> bool:
-    """True for an object column whose every value is a date (an empty one too)."""
+    """True for an object column whose every value is a date, or an empty column of
+    labels (an episode table without episodes: its day columns)."""
+    if not len(column):
+        return column.dtype.kind not in "biufcmM"
     if column.dtype != object:
         return False
     return all(isinstance(v, dt.date) for v in column.tolist() if v is not None)
@@ -38,7 +41,7 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     """A catalogue table (the spilled layout) as a pandas-native DataFrame (see the
     module): summary rows dropped, dates typed, the day column as the index."""
     first = frame.columns[0] if len(frame.columns) else None
-    if first is not None and frame[first].dtype == object:
+    if first is not None and frame[first].dtype.kind not in "biufcmM":  # labels: text, dates
         keep = ~frame[first].isin(SUMMARY_ROWS).to_numpy()
         if not keep.all():
             frame = frame[keep]

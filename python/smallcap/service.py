@@ -2,12 +2,13 @@
 serve``): arguments arrive as text, results leave as JSON. An adapter: it looks the
 function up in :mod:`smallcap.catalogue` (any spelling), and formats; nothing else.
 
-The HTTP server holds load on its own: one thread reads every connection's request head
-without blocking (an idle or slow client holds a socket, never a thread, and is closed
-after :func:`smallcap.settings.serve_timeout` seconds), a fixed pool of worker threads
-answers complete requests, and connections beyond :data:`MAX_CONNECTIONS` wait in the
-listen backlog. Every answer is JSON, errors included; a client that hangs up is not an
-error."""
+The HTTP server holds load on its own: one thread reads every connection's request, head
+and body, without blocking (an idle or slow client holds a socket, never a thread, and is
+closed when its whole request has not arrived :func:`smallcap.settings.serve_timeout`
+seconds after it connected), a fixed pool of worker threads answers complete requests
+(skipping, or not sending, those whose client has reset or closed the connection), and
+connections beyond :data:`MAX_CONNECTIONS` wait in the listen backlog. Every answer is
+JSON, errors included; a client that hangs up is not an error."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ from urllib.parse import unquote_plus, urlsplit
 
 import pandas as pd
 
-from . import api, catalogue, settings
+from . import api, catalogue, cors, settings, wire
+from .cors import origin
 from .errors import BadArgument, NoAnswer, NoData, OutOfRange, SmallcapError
 
 _log = logging.getLogger(__name__)
@@ -145,7 +147,10 @@ def query_arguments(query: str) -> dict[str, str]:
 def answer(target: str, store: Any = None) -> tuple[HTTPStatus, dict[str, Any]]:
     """The status and JSON body of ``GET target`` (the request's path and query)."""
     url = urlsplit(target)
-    name = url.path.strip("/")
+    try:
+        name = wire.function_name(url.path)
+    except SmallcapError as exc:
+        return http_status(exc), error_body(exc.excel_code, exc.message)
     if name in ("", "functions"):
         return HTTPStatus.OK, describe()
     try:
@@ -176,7 +181,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection = conn
         self.rfile = io.BytesIO(head)
         self.wfile = io.BytesIO()  # sent in one write by finish()
-        self.body_left = 0
 
     def handle(self) -> None:
         if self.problem is not None:
@@ -188,10 +192,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self.send_error(HTTPStatus.BAD_REQUEST, "empty request line")
         if not self.parse_request():
             return  # parse_request has answered (send_error)
-        unread = len(self.rfile.getbuffer()) - self.rfile.tell()  # body bytes read with the head
-        self.body_left = max(_declared_body(self.headers.get("Content-Length")) - unread, 0)
         if self.command == "GET":
             return self.do_GET()
+        if self.command == "OPTIONS" and getattr(self.server, "cors", None):  # a preflight
+            return self._send(HTTPStatus.NO_CONTENT, b"", cors.headers(
+                self.server.cors, self.headers, preflight=True))
         self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
     def _problem_text(self, problem: HTTPStatus) -> str:
@@ -203,8 +208,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's spelling)
         try:
-            status, body = answer(self.path, getattr(self.server, "store", None))
+            status, body = answer(wire.request_target(self.path),
+                                  getattr(self.server, "store", None))
+            if wire.client_gone(self.connection):  # computed for no one: not formatted
+                return self.server.abandon()
             data = json.dumps(body, allow_nan=False).encode()
+        except SmallcapError as exc:  # a path that is not UTF-8
+            status, data = http_status(exc), json.dumps(error_body(exc.excel_code,
+                                                                   exc.message)).encode()
         except Exception as exc:  # a bug, not bad input: one JSON line, logged
             _log.error("internal error answering GET %s: %s: %s", self.path[:200],
                        type(exc).__name__, exc, exc_info=_log.isEnabledFor(logging.INFO))
@@ -238,52 +249,35 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
+        allowed = getattr(self.server, "cors", None)
+        for key, value in {**(cors.headers(allowed, None) if allowed else {}),
+                           **(headers or {})}.items():
             self.send_header(key, value)
         self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # the body was read (and dropped) with the head
         data = self.wfile.getvalue()
-        self.connection.settimeout(self.server.timeout)
-        if self.body_left:  # read a small body first, else closing would reset the answer
-            _drain(self.connection, min(self.body_left, MAX_DRAIN))
-        self.connection.sendall(data)
+        if data:
+            self.connection.settimeout(self.server.timeout)
+            self.connection.sendall(data)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return  # quiet: one line per request would drown the console
 
 
-def _declared_body(length: str | None) -> int:
-    try:
-        return max(int(length or 0), 0)
-    except ValueError:
-        return 0
-
-
-def _drain(conn: socket.socket, size: int) -> None:
-    conn.settimeout(min(conn.gettimeout() or 1.0, 1.0))
-    try:
-        while size > 0:
-            chunk = conn.recv(min(size, 65536))
-            if not chunk:
-                return
-            size -= len(chunk)
-    except OSError:
-        return
-
-
 class _Pending:
-    """A connection whose request head is still arriving."""
+    """A connection whose request (head, then body) is still arriving."""
 
-    __slots__ = ("conn", "address", "deadline", "head", "done")
+    __slots__ = ("conn", "address", "deadline", "head", "done", "body_left")
 
     def __init__(self, conn: socket.socket, address: Any, deadline: float) -> None:
         self.conn, self.address, self.deadline = conn, address, deadline
         self.head = bytearray()
         self.done = False
+        self.body_left = -1  # body bytes still to read and drop; -1: the head is not over
 
 
 class Server:
@@ -292,8 +286,10 @@ class Server:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8750, *, store: Any = None,
                  workers: int | None = None, timeout: float | None = None,
-                 backlog: int = BACKLOG, max_connections: int = MAX_CONNECTIONS) -> None:
+                 backlog: int = BACKLOG, max_connections: int = MAX_CONNECTIONS,
+                 cors: str | None = None) -> None:
         self.store = store
+        self.cors = None if cors is None else origin(cors)  # smallcap.cors: Excel on the web
         self.workers = settings.serve_workers() if workers is None else int(workers)
         self.timeout = settings.serve_timeout() if timeout is None else float(timeout)
         if not 1 <= self.workers <= settings.MAX_SERVE_WORKERS:
@@ -304,10 +300,11 @@ class Server:
                               f"{settings.MAX_WAIT:g}, got {timeout}")
         self.timeout = max(self.timeout, settings.MIN_SERVE_TIMEOUT)
         self.max_connections = max(int(max_connections), self.workers)
-        self.socket = _listen(host, port, backlog)
+        self.socket = wire.listen(host, port, backlog)
         self.server_address = self.socket.getsockname()
         self._jobs: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         self._open = 0  # connections accepted and not yet closed
+        self.abandoned = 0  # requests whose client had gone before their answer was sent
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._stopped = threading.Event()
@@ -391,6 +388,12 @@ class Server:
             item.done = True
             self._close(item.conn)
             return
+        if item.body_left >= 0:  # the head is over: the body is read and dropped
+            item.body_left -= len(chunk)
+            if chunk and item.body_left > 0:
+                return
+            selector.unregister(item.conn)
+            return self._dispatch(item, None)
         start = max(len(item.head) - 3, 0)
         item.head += chunk
         end = item.head.find(b"\r\n\r\n", start)
@@ -405,6 +408,12 @@ class Server:
             problem = None
         else:
             return  # wait for the rest of the head
+        if problem is None and end >= 2:  # a body is read within the same deadline
+            body = min(wire.declared_body(bytes(item.head[:end])), MAX_DRAIN)
+            item.body_left = body - (len(item.head) - end)
+            del item.head[end:]
+            if chunk and item.body_left > 0:
+                return
         selector.unregister(item.conn)
         self._dispatch(item, problem)
 
@@ -420,6 +429,10 @@ class Server:
             if job is None:
                 return
             conn, address, head, problem = job
+            if wire.client_gone(conn):  # reset or closed while queued: not started
+                self.abandon()
+                self._close(conn)
+                continue
             try:
                 conn.setblocking(True)
                 conn.settimeout(self.timeout)
@@ -428,6 +441,11 @@ class Server:
                 self.handle_error(exc, address)
             finally:
                 self._close(conn)
+
+    def abandon(self) -> None:
+        """Count a request whose client went before its answer (see :attr:`abandoned`)."""
+        with self._lock:
+            self.abandoned += 1
 
     def handle_error(self, exc: BaseException, address: Any) -> None:
         """A client that hangs up or stalls is not an error; anything else is logged."""
@@ -492,64 +510,23 @@ def _drain_wake(sock: socket.socket) -> None:
         pass
 
 
-def _listen(host: str, port: int, backlog: int) -> socket.socket:
-    """A listening socket on ``host``:``port``; a bad address, a port in use or a
-    privileged port raise :class:`BadArgument` naming ``--host`` or ``--port``."""
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise BadArgument("--port", f"{port!r} is not a port: use a whole number from 1 to "
-                          "65535 (0: any free port), e.g. 8750")
-    if not str(host).strip():
-        raise BadArgument("--host", "is empty: give the address to listen on, e.g. 127.0.0.1 "
-                          "(0.0.0.0 for every interface, on purpose)")
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                   flags=socket.AI_PASSIVE)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
-        raise BadArgument("--host", f"{host!r} is not an address or name this machine can "
-                          f"listen on ({_reason(exc)}); e.g. 127.0.0.1") from None
-    found.sort(key=lambda info: info[0] != socket.AF_INET)  # "localhost": 127.0.0.1 first
-    family, kind, proto, _, address = found[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(backlog)
-        sock.setblocking(False)
-    except OSError as exc:
-        sock.close()
-        where = f"{host}:{port}"
-        if exc.errno == errno.EADDRINUSE:
-            raise BadArgument("--port", f"{where} is already in use (another smallcap serve?);"
-                              " choose another with --port") from None
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            raise BadArgument("--port", f"{where}: port {port} needs administrator rights; "
-                              "use a port above 1023, e.g. 8750") from None
-        if exc.errno == errno.EADDRNOTAVAIL:
-            raise BadArgument("--host", f"{host!r} is not an address of this machine; "
-                              "e.g. 127.0.0.1") from None
-        raise BadArgument("--host", f"cannot listen on {where}: {_reason(exc)}") from None
-    return sock
-
-
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
 def listen(host: str = "127.0.0.1", port: int = 8750, *, store: api.StoreLike = None,
-           workers: int | None = None, timeout: float | None = None) -> Server:
+           workers: int | None = None, timeout: float | None = None,
+           cors: str | None = None) -> Server:
     """A :class:`Server` bound to ``host``:``port`` (0: any free port), not serving yet.
     ``workers`` (threads answering) and ``timeout`` (seconds a client has to send its
-    request) default to :func:`smallcap.settings.serve_workers` and ``serve_timeout``."""
-    return Server(host, port, store=store, workers=workers, timeout=timeout)
+    request) default to :func:`smallcap.settings.serve_workers` and ``serve_timeout``;
+    ``cors``: the origin allowed to read the answers (:mod:`smallcap.cors`)."""
+    return Server(host, port, store=store, workers=workers, timeout=timeout, cors=cors)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8750, *, background: bool = False,
           store: api.StoreLike = None, workers: int | None = None,
-          timeout: float | None = None) -> Server:
+          timeout: float | None = None, cors: str | None = None) -> Server:
     """Serve the catalogue as JSON over HTTP: ``GET /streak_count?length=5&as_of=2024-07-16``.
     With ``background`` the server runs in a daemon thread and is returned at once
     (stop it with ``shutdown()`` then ``server_close()``)."""
-    server = listen(host, port, store=store, workers=workers, timeout=timeout)
+    server = listen(host, port, store=store, workers=workers, timeout=timeout, cors=cors)
     if background:
         threading.Thread(target=server.serve_forever, name="smallcap-serve",
                          daemon=True).start()

@@ -40,7 +40,11 @@ SUMMARY_MEAN = "mean"
 SUMMARY_SHARE_POSITIVE = "share positive"
 SUMMARY_ROWS = (SUMMARY_COUNT, SUMMARY_MEDIAN, SUMMARY_MEAN, SUMMARY_SHARE_POSITIVE)
 DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")  # refreshed by default
-INDEX_SYMBOLS = ("^RUT", "^GSPC", "^NDX", "^DJI", "^TNX", "^IRX", "^TYX", "^VIX")  # "RUT": ^RUT?
+# File names without the caret that index symbols carry (RUT.csv holds ^RUT): load-dir and
+# the bundled sample history name files this way.
+INDEX_FILES = {"RUT": "^RUT", "GSPC": "^GSPC", "NDX": "^NDX", "DJI": "^DJI", "TNX": "^TNX",
+               "IRX": "^IRX", "TYX": "^TYX", "VIX": "^VIX"}
+INDEX_SYMBOLS = tuple(INDEX_FILES.values())  # "RUT" typed for one of them: did you mean ^RUT?
 # Table columns holding fractions (shown as percentages) and whole numbers (days, rows)
 FRACTION_COLUMNS = ("small_return", "large_return", "spread", "peak_gain", "drawdown",
                     "run_return")

@@ -63,7 +63,8 @@ class History:
 
     @classmethod
     def from_series(cls, closes: pd.Series, ticker: str | None = None) -> History:
-        """A History from a Series of closes indexed by date (NaN rows are dropped)."""
+        """A History from a Series of closes indexed by date, in any order (NaN rows are
+        dropped); a day given twice raises :class:`BadArgument`."""
         if not isinstance(closes, pd.Series):
             raise BadArgument("closes", f"expected a pandas Series of closes, got {type(closes)}")
         series = closes.dropna()
@@ -72,11 +73,12 @@ class History:
             index = index.tz_localize(None)
         dates = index.values.astype("datetime64[D]")
         order = np.argsort(dates, kind="stable")
-        return cls(
-            str(ticker or series.name or ""),
-            dates[order],
-            series.to_numpy(dtype="float64")[order],
-        )
+        name = str(ticker or series.name or "")
+        twice = dates[order][1:][np.diff(dates[order]) == np.timedelta64(0, "D")]
+        if len(twice):  # which close would be the day's? refused, not guessed
+            raise BadArgument("closes", f"{name or 'the series'}: {twice[0]} appears "
+                              f"{int((dates == twice[0]).sum())} times; give one close per day")
+        return cls(name, dates[order], series.to_numpy(dtype="float64")[order])
 
     def to_series(self) -> pd.Series:
         """The closes as a Series indexed by date."""

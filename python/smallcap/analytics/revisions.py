@@ -75,6 +75,15 @@ class Meaning:
 
 
 PLAIN = Meaning("plain")
+
+
+def rescale_note(meaning: Meaning) -> str:
+    """The line saying a ``rescale`` moved the older adjusted closes ("" for any other
+    meaning): allowed inside the band, but never silent."""
+    if meaning.kind != "rescale":
+        return ""
+    return (f"adjusted closes before {meaning.day} rescaled by {meaning.factor:.6g} "
+            f"({meaning.factor - 1:+.2%}: Yahoo's dividend adjustment moved)")
 SPLIT_MATCH = 0.01  # how near a common ratio must be to a split's to be that split
 
 

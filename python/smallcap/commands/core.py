@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import api, params, settings
+from ..cors import LITE_ORIGIN
 from ..errors import BadArgument, NoData, SmallcapError, StoreError
 
-# Reference file names (../shared/data) whose Yahoo symbol carries a caret.
-INDEX_FILES = {"RUT": "^RUT", "GSPC": "^GSPC", "NDX": "^NDX", "DJI": "^DJI", "TNX": "^TNX",
-               "IRX": "^IRX", "TYX": "^TYX", "VIX": "^VIX"}
 STALE_AFTER_DAYS = 4
 
 
@@ -34,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", help="day to report on (default: latest stored day)")
     p.add_argument("--no-refresh", action="store_true",
                    help="never go online, even when the store is empty or stale")
+    p.add_argument("--sample", action="store_true",
+                   help="report from the bundled sample history (offline; your store is "
+                   "not read or changed)")
     p.set_defaults(run=run_report)
 
     p = sub.add_parser("status", help="what the store holds per ticker")
@@ -48,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds a client has to send its request (default "
                    "$SMALLCAP_SERVE_TIMEOUT, else 10)")
+    p.add_argument("--cors", nargs="?", const=LITE_ORIGIN, default=None, metavar="ORIGIN",
+                   help="let pages of ORIGIN read the answers (CORS; alone: xlwings Lite's "
+                   f"{LITE_ORIGIN}, for its load_history)")
     p.set_defaults(run=run_serve)
 
 
@@ -100,7 +104,7 @@ def ticker_for_file(path: Path) -> str:
     """The Yahoo symbol a reference file name stands for (RUT.csv -> ^RUT, IWM.csv -> IWM,
     rut.CSV -> ^RUT)."""
     stem = path.stem.upper()
-    return params.ticker(INDEX_FILES.get(stem, stem), "file name")
+    return params.ticker(settings.INDEX_FILES.get(stem, stem), "file name")
 
 
 def run_load_dir(args: argparse.Namespace) -> int:
@@ -161,9 +165,9 @@ def _refresh_if_needed(as_of: dt.date | None, console: Any) -> None:
            else outcome.summary().splitlines()[0])
     now = store.last_date(api.DEFAULT_TICKER)
     if now is None:
-        raise NoData(f"{why}, and the store holds no {api.DEFAULT_TICKER}: load data offline "
-                     f"with smallcap load-csv {api.DEFAULT_TICKER} FILE (or smallcap load-dir "
-                     "FOLDER)")
+        raise NoData(f"{why}, and the store holds no {api.DEFAULT_TICKER}: see the bundled "
+                     "sample with smallcap report --sample, or load data offline with "
+                     f"smallcap load-csv {api.DEFAULT_TICKER} FILE")
     console.print(f"[yellow]{why}: showing data up to {now}.[/yellow]")
 
 
@@ -175,9 +179,38 @@ def run_report(args: argparse.Namespace) -> int:
     console = _console()
     day = params.optional_date(args.as_of, "--as-of")
     as_of = None if day is None else params.to_date(day)
+    if args.sample:
+        return _report_sample(as_of, console)
     if not args.no_refresh:
         _refresh_if_needed(as_of, console)
     print_story(story(as_of), console)
+    return 0
+
+
+def _report_sample(as_of: dt.date | None, console: Any) -> int:
+    """The report from the bundled sample history, loaded into a temporary store (the
+    user's store is neither read nor written), after one line saying it is a sample."""
+    import tempfile
+
+    from ..report import print_story, story
+    from ..sources import sample
+    from ..store import Store
+
+    previous = settings.chosen_store()
+    with tempfile.TemporaryDirectory(prefix="smallcap-sample-") as tmp:
+        store = Store(Path(tmp) / "sample.sqlite")
+        try:
+            for _ticker, _result in sample.load(store):
+                pass
+            api.use_store(store)
+            last = store.last_date(api.DEFAULT_TICKER)
+            console.print(f"Sample data: the history bundled with smallcap, {api.DEFAULT_TICKER} "
+                          f"up to {last} (not live; smallcap refresh fetches live data).",
+                          highlight=False)
+            print_story(story(as_of), console)
+        finally:
+            api.use_store(previous)
+            store.close()
     return 0
 
 
@@ -223,7 +256,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from .. import service
 
-    server = service.listen(args.host, args.port, workers=args.workers, timeout=args.timeout)
+    server = service.listen(args.host, args.port, workers=args.workers, timeout=args.timeout,
+                            cors=args.cors)
     log = logging.getLogger(service.__name__)
     handler = None
     if not getattr(args, "verbose", False):

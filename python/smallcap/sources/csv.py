@@ -1,4 +1,4 @@
-"""CSV source: Yahoo-style daily price files (a user's own export, or ../shared/data).
+"""CSV source: Yahoo-style daily price files (a user's own export, or the bundled sample).
 
 Accepted columns (any order, case-insensitive): ``Date`` and ``Close`` are required;
 ``Adj Close`` is used as the adjusted close when present (else Close); Open, High,

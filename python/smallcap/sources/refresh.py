@@ -204,8 +204,6 @@ def _rows_to_write(store: Store, ticker: str, rows: pd.DataFrame,
     older = store.frame(ticker, end=meaning.day - dt.timedelta(days=1))
     if older.empty:
         return rows
-    log.info("%s: adjustment factor moved by %.6f since %s; rescaling %d older adjusted closes",
-             ticker, meaning.factor, meaning.day, len(older))
     earlier = pd.DataFrame({
         "date": older.index.to_numpy().astype("datetime64[D]"),
         "close": older["close"].to_numpy(),
@@ -319,8 +317,10 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
             result.message = "no new rows"
         else:
             rows = _rows_to_write(store, ticker, rows, meaning)
+            result.note = revisions.rescale_note(meaning)  # said, printed and logged
             written = store.write(ticker, rows, SOURCE, limits=limits, on_written=on_written,
-                                  note=_checked_note(fetched))
+                                  note="; ".join(filter(None, (_checked_note(fetched),
+                                                               result.note))))
             result.ok = True
             result.added = written.added
             result.revised = len(written.revised)

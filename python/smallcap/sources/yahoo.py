@@ -60,6 +60,7 @@ import pandas as pd
 from .. import settings as env
 from ..analytics.revisions import Split
 from ..errors import FetchError
+from .optional import need
 
 SOURCE = "yahoo"
 URL_ENV = env.YAHOO_URL_ENV
@@ -153,9 +154,7 @@ class Exchange:
 
 
 def _session_base() -> type:
-    from curl_cffi import requests as curl_requests
-
-    return curl_requests.Session
+    return need("curl_cffi.requests").Session
 
 
 class _SessionFactory:
@@ -384,8 +383,7 @@ def chart_splits(result: dict, ticker: str) -> list[Split]:
 
 
 def _configure_yfinance(settings: YahooSettings) -> Any:
-    import yfinance as yf
-
+    yf = need("yfinance")
     logging.getLogger("yfinance").addHandler(_NULL_HANDLER)  # no stray stderr lines
     if settings.cache_dir and settings.cache_dir not in _CACHE_CONFIGURED:
         Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
