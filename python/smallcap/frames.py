@@ -13,8 +13,6 @@ command line keep the spilled layout).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
@@ -34,7 +32,7 @@ def _is_dates(column: pd.Series) -> bool:
         return column.dtype.kind not in "biufcmM"
     if column.dtype != object:
         return False
-    return all(isinstance(v, dt.date) for v in column.tolist() if v is not None)
+    return pd.api.types.infer_dtype(column, skipna=True) in ("date", "datetime")
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -49,8 +47,8 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     for name in frame.columns:
         column = frame[name]
         if _is_dates(column):
-            data[name] = np.array(column.tolist(), dtype="datetime64[D]").astype(
-                "datetime64[ns]")
+            data[name] = pd.to_datetime(column).to_numpy().astype("datetime64[ns]") if len(
+                column) else np.array([], dtype="datetime64[ns]")
         elif name in NULLABLE_WHOLE:
             data[name] = column.astype("Int64").array
         else:
