@@ -25,40 +25,50 @@ INDEX_COLUMNS = ("date", "signal")
 NULLABLE_WHOLE = ("peak_day",)
 
 
-def _is_dates(column: pd.Series) -> bool:
+#: Below this many rows a date column is converted by numpy (no pandas overhead).
+_SMALL = 256
+
+
+def _is_dates(values: np.ndarray) -> bool:
     """True for an object column whose every value is a date, or an empty column of
     labels (an episode table without episodes: its day columns)."""
-    if not len(column):
-        return column.dtype.kind not in "biufcmM"
-    if column.dtype != object:
+    if not len(values):
+        return values.dtype.kind not in "biufcmM"
+    if values.dtype != object:
         return False
-    return pd.api.types.infer_dtype(column, skipna=True) in ("date", "datetime")
+    return pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime")
+
+
+def _dates(values: np.ndarray) -> np.ndarray:
+    """Dates (``datetime.date``, None for a blank) as ``datetime64[ns]``."""
+    if len(values) < _SMALL:
+        return np.array(values.tolist(), dtype="datetime64[D]").astype("datetime64[ns]")
+    return pd.to_datetime(values).to_numpy().astype("datetime64[ns]")
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:
     """A catalogue table (the spilled layout) as a pandas-native DataFrame (see the
     module): summary rows dropped, dates typed, the day column as the index."""
-    first = frame.columns[0] if len(frame.columns) else None
-    if first is not None and frame[first].dtype.kind not in "biufcmM":  # labels: text, dates
-        keep = ~frame[first].isin(SUMMARY_ROWS).to_numpy()
-        if not keep.all():
-            frame = frame[keep]
-    data = {}
-    for name in frame.columns:
-        column = frame[name]
-        if _is_dates(column):
-            data[name] = pd.to_datetime(column).to_numpy().astype("datetime64[ns]") if len(
-                column) else np.array([], dtype="datetime64[ns]")
+    columns = [str(c) for c in frame.columns]
+    arrays = [frame[c].to_numpy() if frame[c].dtype == object else frame[c].array
+              for c in frame.columns]  # typed columns keep their dtype (a UTC time too)
+    rows = len(frame)
+    if arrays and arrays[0].dtype.kind not in "biufcmM":  # labels: dates, then summary rows
+        labels = arrays[0]
+        while rows and isinstance(labels[rows - 1], str) and labels[rows - 1] in SUMMARY_ROWS:
+            rows -= 1
+    data: dict[str, object] = {}
+    for name, values in zip(columns, arrays, strict=True):
+        values = values[:rows]
+        if _is_dates(values):
+            data[name] = _dates(values)
         elif name in NULLABLE_WHOLE:
-            data[name] = column.astype("Int64").array
+            data[name] = pd.array(values, dtype="Int64")
         else:
-            data[name] = column.array
-    out = pd.DataFrame(data, columns=list(frame.columns))
-    for name in INDEX_COLUMNS:
-        if name in out.columns:
-            out = out.set_index(name)
-            break
-    return out
+            data[name] = values
+    key = next((name for name in INDEX_COLUMNS if name in data), None)
+    index = pd.DatetimeIndex(data.pop(key), name=key) if key else None
+    return pd.DataFrame(data, index=index, columns=[c for c in columns if c != key])
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
