@@ -194,6 +194,9 @@ def forward_returns(reader: Reader, horizon=50, length=5, threshold=0.01, small=
     """Table: returns, peak and drawdown horizon days after each streak signal, as known on
     as_of (pending: blank), then count/median/mean/share positive.
 
+    In Python the table holds the episodes only, indexed by signal day;
+    ``smallcap.summary(table)`` gives the four summary rows.
+
     >>> table = smallcap.forward_returns(50, as_of="2024-07-16")
     >>> round(float(table.loc["1998-10-20", "peak_gain"]), 4), table["peak_day"].iloc[-1]
     (0.1776, <NA>)

@@ -10,6 +10,7 @@ them as doctests against the reference store).
 from __future__ import annotations
 
 import inspect
+import textwrap
 
 from .catalogue import A_DATE, FRACTION, NUMBER, TABLE, TICKER, WHOLE_NUMBER, Function
 
@@ -47,7 +48,7 @@ def _default(argument: object) -> str:
 
 def _raises(fn: Function) -> list[str]:
     kinds = {a.kind for a in fn.arguments}
-    dates = [a.name for a in fn.arguments if a.kind.name == "date"]
+    dates = [a.name for a in fn.arguments if a.name in ("as_of", "date", "end")]
     found = ["BadArgument (a ValueError)\n    An argument cannot be read (a malformed "
              "ticker, window, threshold, date or number), or\n    arguments contradict "
              "each other (since after as_of, start after end)."]
@@ -71,10 +72,10 @@ def docstring(fn: Function) -> str:
     """The docstring of the Python function of ``fn`` (numpydoc sections)."""
     description, example = _split(fn.body.__doc__ or "")
     excel = ", ".join(f"={name}()" for name in fn.excel)
-    parts = [description, f"Excel: {excel}. Every host answers the same: the README's "
-             f"function reference, ``smallcap call {fn.name}``, "
-             f"``GET /{fn.name}``.", "Parameters\n----------"]
-    params = []
+    parts = [description, textwrap.fill(
+        f"Excel: {excel}. Every host answers the same: the README's function reference, "
+        f"``smallcap call {fn.name}``, ``GET /{fn.name}``.", 88)]
+    params = ["Parameters\n----------"]
     for a in fn.arguments:
         params.append(f"{a.name} : {a.kind.name}, default {_default(a)}\n    {a.help}.")
     params.append("store : Store or path, keyword-only, default None\n    The store to read "
