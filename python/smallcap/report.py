@@ -292,7 +292,7 @@ def _caveats(store: Store, small: str, first: dt.date, day: dt.date, note: bool)
 def table(told: Story) -> Any:
     """The story as a rich Table: numbers right-aligned, at most three lines a row at 80
     columns (a question without an answer shows its error code as the figure, and why
-    under How, which wraps)."""
+    under How, which wraps: such a row may take more lines)."""
     from rich import box
     from rich.table import Table
 
