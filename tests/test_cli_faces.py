@@ -116,12 +116,13 @@ def test_did_you_mean(reference_store_path, capsys) -> None:
         smallcap.price("GSPC", store=reference_store_path)
 
 
-def test_rate_beta_names_the_ticker_that_starts_later(reference_store, capsys) -> None:
+def test_rate_beta_before_the_pair_starts_names_both_and_their_first_day(reference_store,
+                                                                         capsys) -> None:
     rut, tnx = (reference_store.history(t).dates[0] for t in ("^RUT", "^TNX"))
-    later, first = ("^TNX", tnx) if tnx > rut else ("^RUT", rut)
+    first = str(max(rut, tnx))[:10]  # the later start: a trading day of both
     with pytest.raises(smallcap.OutOfRange) as raised:
         smallcap.rate_beta(252, "^RUT", "^TNX", "1987-12-01", store=reference_store)
-    assert f"{later}'s history starts {str(first)[:10]}" in str(raised.value)
+    assert f"^RUT and ^TNX both have ({first})" in str(raised.value)
 
 
 # -- errors, exit codes, the store option -------------------------------------------------

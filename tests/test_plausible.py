@@ -142,7 +142,8 @@ def test_replace_or_an_explanation_lets_a_revision_through(held: Store) -> None:
     assert len(result.revised) == 10
     assert held.refresh_log()["message"].iloc[0] == "revisions explained by a 2:1 split"
     back = rows("2024-01-01", [100.0 + i for i in range(10)])
-    assert held.write("^RUT", back, "t", limits=LIMITS, replace=True).added == 10
+    replaced = held.write("^RUT", back, "t", limits=LIMITS, replace=True)
+    assert (replaced.added, len(replaced.revised), replaced.removed) == (0, 10, 0)  # counted
     assert [r[2] for r in prices(held.path)] == [100.0 + i for i in range(10)]
 
 
@@ -170,7 +171,9 @@ def test_load_csv_of_the_wrong_file_is_refused_and_replace_takes_it(
     assert prices(store) == before
     code = main(["--store", str(store), "load-csv", "^RUT", str(shared_data / "IWM.csv"),
                  "--replace"])
-    assert code == 0 and capsys.readouterr().out.startswith("^RUT: 6473 rows added, 0 revised")
+    out = capsys.readouterr().out  # every ^RUT day the file lacks is counted as removed
+    assert code == 0 and out.startswith("^RUT: 0 rows added, 6473 revised (6473 by more than")
+    assert "), 3213 removed; rows changed 1987-09-10 to 2026-02-23; file covers" in out
     assert len(prices(store)) == 6473
 
 
@@ -187,8 +190,9 @@ def test_accepted_revisions_print_one_line(held: Store, tmp_path: Path,
     path = write_csv(tmp_path, "r.csv", ["2024-01-11,108.5", "2024-01-12,109", "2024-01-15,110"])
     assert main(["--store", str(held.path), "load-csv", "^RUT", str(path)]) == 0
     assert capsys.readouterr().out == (
-        "^RUT: 1 rows added, 1 revised (1 by more than 0.1%, first 2024-01-11: 108 -> 108.5); "
-        "file covers 2024-01-11 to 2024-01-15\n")
+        "^RUT: 1 rows added, 1 revised (1 by more than 0.1%, first 2024-01-11: 108 -> 108.5), "
+        "0 removed; rows changed 2024-01-11 to 2024-01-15; file covers 2024-01-11 to "
+        "2024-01-15\n")
 
 
 def test_load_dir_loads_what_is_valid_and_names_each_refused_file(
@@ -206,8 +210,10 @@ def test_load_dir_loads_what_is_valid_and_names_each_refused_file(
     assert main(["--store", str(held.path), "load-dir", str(folder)]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [
-        "IWM: 2 rows added, 0 revised; file covers 2024-01-02 to 2024-01-03",
-        "SPY: 1 rows added, 0 revised; file covers 2024-01-02 to 2024-01-02"]
+        "IWM: 2 rows added, 0 revised, 0 removed; rows changed 2024-01-02 to 2024-01-03; "
+        "file covers 2024-01-02 to 2024-01-03",
+        "SPY: 1 rows added, 0 revised, 0 removed; rows changed 2024-01-02 to 2024-01-02; "
+        "file covers 2024-01-02 to 2024-01-02"]
     refused = err.splitlines()
     assert [line.split(":")[0] for line in refused] == [
         "refused QQQ.csv", "refused RUT.csv", "refused bad name.csv", "refused dir.csv",

@@ -95,7 +95,7 @@ def test_a_csv_with_thousands_of_columns_is_refused_before_parsing(tmp_path, cap
     code, _, err = run(["--store", str(tmp_path / "s.sqlite"), "load-csv", "ABC", str(wide)],
                        capsys)
     one_line_error(code, err)
-    assert "columns" in err
+    assert "line 1: has more than 64 fields" in err
 
 
 @pytest.mark.parametrize("day", [np.datetime64("20000-01-01"), np.datetime64("-5000-01-01")])

@@ -117,7 +117,7 @@ def test_cli_refresh_prints_failures_and_a_summary(
     assert code == 2 and err == ""  # an unknown symbol is a user error
     assert out.count("\n") == 1  # -q: exactly one line, the reasons included
     assert out.startswith("refreshed 1/2 ticker(s): ")
-    assert "last date 2026-02-23; failed: ^XYZ" in out
+    assert "last date 2026-02-23, rows changed 2026-02-02 to 2026-02-23; failed: ^XYZ" in out
     assert "^XYZ: Yahoo Finance has no data for ^XYZ" in out
     store = Store(path)
     assert store.last_date("^RUT") == np.datetime64("2026-02-23").astype(object)

@@ -70,7 +70,8 @@ def test_first_refresh_stores_the_whole_history(yahoo: YahooServer, tmp_path: Pa
     np.testing.assert_allclose(got["close"].to_numpy(), expected["close"].to_numpy(), rtol=1e-12)
     assert report.results[0].last_date == pd.Timestamp(expected["date"].iloc[-1]).date()
     assert report.summary().startswith(
-        f"refreshed 1/1 ticker(s): {len(expected)} row(s) added, last date 2026-02-23 (")
+        f"refreshed 1/1 ticker(s): {len(expected)} row(s) added, last date 2026-02-23, rows "
+        "changed 1987-09-10 to 2026-02-23 (")
     [chart] = [r for r in yahoo.chart_requests("^RUT") if "period1" in r.query]
     assert int(chart.query["period1"]) < pd.Timestamp("1987-09-10").timestamp()
 

@@ -267,7 +267,8 @@ def test_refresh_full_replaces_the_history_after_the_same_checks(
     out, err = capsys.readouterr()
     assert (code, err) == (0, "") and out.count("\n") == 1
     assert out.startswith(f"refreshed 1/1 ticker(s): 15 row(s) added, {stored} replaced "
-                          "(whole history of IWM), last date 2026-02-23 (")
+                          "(whole history of IWM), last date 2026-02-23, rows changed "
+                          "2026-02-02 to 2026-02-23 (")  # the same history: new days alone
     [request] = history_requests(yahoo, "IWM")
     assert asked_from(request) < dt.date(2000, 5, 26)
     assert_consistent(loaded, "IWM", 1.0, "2026-02-23")

@@ -16,8 +16,8 @@ every symbol): ``"429"``, ``"500"``, ``"503"`` (and 400, 401, 403, 451), ``"time
 ``"malformed"``, ``"nan"``, ``"duplicate"``, ``"endless"`` (a chunked body that never
 ends), optionally only for the first ``count`` chart requests. ``closes[(symbol, day)]``
 serves one day's close and adjusted close as given (0, -1, 1000 ...); ``adj_factor`` and
-``revisions`` scale them. Every request is logged (path, query, status, body bytes) so tests can
-count what a refresh asked for.
+``revisions`` scale them (``adj_revisions`` the adjusted close alone). Every request is
+logged (path, query, status, body bytes) so tests can count what a refresh asked for.
 
 Splits: ``splits[symbol]`` lists :class:`SplitEvent` s. The CSV is read as the history of a
 share that never split; a split on day D (once D is on or before the last day served, the
@@ -154,6 +154,7 @@ class YahooServer:
         self.cutoff: dict[str, np.datetime64] = {}  # symbol -> last date served
         self.revisions: dict[tuple[str, str], float] = {}  # (symbol, ISO date) -> close factor
         self.adj_factor: dict[str, float] = {}  # symbol -> adjclose = close * factor
+        self.adj_revisions: dict[tuple[str, str], float] = {}  # (symbol, day) -> adjclose factor
         self.closes: dict[tuple[str, str], float] = {}  # (symbol, ISO date) -> close served
         self.splits: dict[str, list[SplitEvent]] = {}  # symbol -> splits (see the module)
         self.timeout_seconds = 5.0
@@ -218,6 +219,7 @@ class YahooServer:
             self.cutoff.clear()
             self.revisions.clear()
             self.adj_factor.clear()
+            self.adj_revisions.clear()
             self.closes.clear()
             self.splits.clear()
             self.log.clear()
@@ -294,6 +296,9 @@ class YahooServer:
                 for i in hit:
                     for name in ("open", "high", "low", "close", "adjclose"):
                         cols[name][i] *= factor
+        for (sym, day), factor in self.adj_revisions.items():  # the adjusted close alone
+            if sym == symbol:
+                cols["adjclose"][dates == np.datetime64(day)] *= factor
         for (sym, day), value in self.closes.items():
             if sym == symbol:
                 for i in np.flatnonzero(dates == np.datetime64(day)):

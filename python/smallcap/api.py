@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import analytics, catalogue, params, pyface, settings
 from .catalogue import Reader
-from .errors import NoData
+from .errors import BadArgument, NoData
 from .settings import DEFAULT_LARGE, DEFAULT_RATE, DEFAULT_SINCE, DEFAULT_TICKER, default_tickers
 from .store import Store, WriteResult, open_store
 
@@ -279,8 +279,10 @@ def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
     """
     status = reader.status(ticker)
     if not status["rows"]:
-        raise NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
-                     f"or smallcap load-csv {ticker} FILE)")
+        hint = params.caret_hint(ticker)  # RUT for ^RUT
+        raise NoData(f"no data for {ticker} — {hint}" if hint else f"no data for {ticker} — "
+                     f"refresh first (smallcap refresh {ticker}, or smallcap load-csv {ticker} "
+                     "FILE)")
     return pd.DataFrame([{column: status[column] for column in STATUS_COLUMNS}],
                         columns=STATUS_COLUMNS)
 
@@ -299,14 +301,21 @@ def load_csv(ticker: str, path: str | os.PathLike[str], *, store: StoreLike = No
     """
     from .sources.csv import load
 
-    return load(_store(store), params.ticker(ticker), path, replace=replace)
+    symbol, path = params.ticker(ticker), params.path(path, "path")
+    return load(_store(store), symbol, path, replace=params.flag(replace, "replace"))
 
 
-def data_table(tickers: tuple[str, ...] | list[str] | None = None, *,
+def data_table(tickers: str | tuple[str, ...] | list[str] | None = None, *,
                store: StoreLike = None) -> pd.DataFrame:
     """The dashboard's Data sheet: ``date``, then the adjusted close of each ticker that
-    has data (outer join on dates; NaN where a ticker has no row that day)."""
+    has data (outer join on dates; NaN where a ticker has no row that day). ``tickers``:
+    a list, or one ticker as text."""
     chosen = _store(store)
+    if isinstance(tickers, str):  # one ticker, not its letters
+        tickers = (tickers,)
+    elif tickers is not None and not isinstance(tickers, list | tuple):
+        raise BadArgument("tickers", f"expected a list of tickers such as "
+                                 f"['^RUT', 'IWM'], got {type(tickers).__name__}")
     symbols = [params.ticker(t) for t in (tickers or default_tickers())]
     columns: dict[str, pd.Series] = {}
     for symbol in symbols:

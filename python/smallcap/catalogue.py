@@ -327,8 +327,7 @@ def _is_array(value: Any) -> bool:
 
 
 def _cells(value: Any) -> list[Any]:
-    if hasattr(value, "to_numpy"):
-        value = value.to_numpy()
+    value = params.elements(value)  # (datetime64 elements stay dates)
     if isinstance(value, np.ndarray):
         return value.ravel().tolist()
     return [c for row in value for c in (row if isinstance(row, list | tuple) else (row,))]
@@ -348,8 +347,7 @@ def single(name: str, value: Any, fn: Function) -> Any:
 def grid(value: Any, name: str, one_dimension: str) -> np.ndarray:
     """An array argument as a 2-D object array. A 1-D array is a ``"row"`` (Excel's
     horizontal array) or a ``"column"`` (a Python list or pandas Series)."""
-    if hasattr(value, "to_numpy"):
-        value = value.to_numpy()
+    value = params.elements(value)  # numpy; datetime64 elements stay dates, NaT an error
     if isinstance(value, list | tuple) and any(isinstance(r, list | tuple) for r in value):
         lengths = {len(r) if isinstance(r, list | tuple) else -1 for r in value}
         if len(lengths) > 1:

@@ -36,7 +36,8 @@ def _is_dates(values: np.ndarray) -> bool:
         return values.dtype.kind not in "biufcmM"
     if values.dtype != object:
         return False
-    return pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime")
+    # all blank: a date column without a date yet (DATA_STATUS' refreshed_at, never refreshed)
+    return pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime", "empty")
 
 
 def _dates(values: np.ndarray) -> np.ndarray:

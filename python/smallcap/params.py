@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -150,6 +151,27 @@ def window(value: Any, argument: str = "window") -> Window:
     return result
 
 
+def flag(value: Any, argument: str) -> bool:
+    """A yes/no argument: ``True`` or ``False`` only (a numpy bool too). The text "false"
+    or a number is refused, never read as true because it is not empty."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise BadArgument(argument, f"expected True or False, got {value!r}")
+
+
+def path(value: Any, argument: str) -> str:
+    """A file path given as text or a path object (``pathlib.Path``, ``os.PathLike`` of
+    text), as text; bytes, numbers, lists, None and a NUL character are refused."""
+    text = value if isinstance(value, str) else (
+        value.__fspath__() if isinstance(value, os.PathLike) else None)
+    if not isinstance(text, str):
+        raise BadArgument(argument, f"expected a file path (text or pathlib.Path), got "
+                          f"{type(value).__name__} {repr(value)[:60]}")
+    if "\0" in text:
+        raise BadArgument(argument, f"{text[:60]!r} is not a path: it holds a NUL character")
+    return text
+
+
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 EXCEL_SERIAL_OF_EPOCH = 25569  # Excel's serial number of 1970-01-01
 _ISO_CACHE: dict[str, int] = {}
@@ -169,7 +191,9 @@ def date(value: Any, argument: str) -> int:
     """A calendar day as a day number (days since 1970-01-01, as in ``datetime64[D]``).
 
     Accepts ``datetime.date``/``datetime``, pandas/numpy timestamps, ISO text
-    ("2024-07-16") and Excel serial numbers (45489 = 2024-07-16).
+    ("2024-07-16"), a year (a whole number from 1000 to 9999, as a number or as text:
+    1 January of it) and Excel serial numbers (45489 = 2024-07-16; a serial from 1000 to
+    9999, 1902 to 1927, is read as a year: write such a day as a date).
     """
     if isinstance(value, str):
         text = value.strip()
@@ -206,10 +230,38 @@ def date(value: Any, argument: str) -> int:
         return number
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         serial = float(value)
+        if FIRST_YEAR <= serial < FIRST_YEAR * 10:  # a bare four-digit number: a year
+            return _year(serial, value, argument)
         if not math.isfinite(serial) or not 1 <= serial < 2958466:
             raise BadArgument(argument, f"{value!r} is not an Excel date serial number")
         return int(serial) - EXCEL_SERIAL_OF_EPOCH
     raise BadArgument(argument, f"expected a date such as 2024-07-16, got {value!r}")
+
+
+FIRST_YEAR = 1000  # a number from 1000 to 9999 where a date is expected is a year
+
+
+def _year(number: float, value: Any, argument: str) -> int:
+    """1 January of the year ``number`` (a whole number from 1000 to 9999), as a day number:
+    "2000" means the year 2000, never Excel's serial 2000 (1905-06-22)."""
+    if number != int(number):
+        raise BadArgument(argument, f"{value!r} is neither a year (a whole number from "
+                          f"{FIRST_YEAR} to 9999) nor a date: write a date as YYYY-MM-DD")
+    return day_number(dt.date(int(number), 1, 1))
+
+
+def elements(array: Any) -> Any:
+    """An array argument as numpy (a pandas Series or Index: its ``to_numpy()``; a list
+    stays a list), datetime elements kept as ``numpy.datetime64`` in an object array
+    (``tolist`` or ``astype(object)`` would make a nanosecond date an integer and NaT
+    None: "the latest day"), so each is read as a date, and a NaT is an element error."""
+    if hasattr(array, "to_numpy"):
+        array = array.to_numpy()
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "mM":
+        return array
+    out = np.empty(array.shape, dtype=object)
+    out.ravel()[:] = list(array.ravel())
+    return out
 
 
 def optional_date(value: Any, argument: str) -> int | None:

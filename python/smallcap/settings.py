@@ -138,11 +138,17 @@ def store_path() -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def _expanded(text: str) -> Path:
+def _expanded(text: str, argument: str = STORE_ENV) -> Path:
     try:
         return Path(text).expanduser()
     except RuntimeError:  # ~user that does not exist
-        raise BadArgument(STORE_ENV, f"{text!r}: no such user's home folder") from None
+        raise BadArgument(argument, f"{text!r}: no such user's home folder") from None
+
+
+def store_file(path: str | os.PathLike[str]) -> Path:
+    """A store path given to smallcap (``store=``, ``use_store``), ``~`` expanded; a home
+    folder that does not exist is a BadArgument naming ``store``."""
+    return _expanded(os.fspath(path), "store")
 
 
 @functools.lru_cache(maxsize=1)

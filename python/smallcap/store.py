@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sqlite3
 import stat
 import threading
@@ -48,9 +47,10 @@ import numpy as np
 import pandas as pd
 
 from . import params, settings
-from .analytics import plausible
+from .analytics import overwrite, plausible
 from .analytics.history import History
-from .errors import ImplausibleData, NoData, SourceError, StoreError
+from .analytics.rows import normalise_rows
+from .errors import NoData, StoreError
 
 SCHEMA_VERSION = 2  # meta.schema: 1 = prices, refresh_log, meta; 2 = + ticker_version
 # What a reader needs of each table; a file without them is not a smallcap store.
@@ -123,7 +123,9 @@ def default_path() -> Path:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one write did: rows added, rows whose close changed, the stored date range."""
+    """What one write did: rows added, rows whose close changed (date, old, new), the
+    written date range, stored rows removed (by ``replace``), rows whose adjusted close
+    alone changed, and the first and last day whose stored row changed (None: none did)."""
 
     ticker: str
     added: int
@@ -131,71 +133,13 @@ class WriteResult:
     first_date: dt.date | None = None
     last_date: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
+    removed: int = 0
+    readjusted: int = 0
+    touched: tuple[dt.date, dt.date] | None = None
 
 
 def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _row_days(ticker: str, column: pd.Series) -> np.ndarray:
-    """The ``date`` column as ``datetime64[D]``: each a whole day (a string is exactly
-    ``YYYY-MM-DD``; a timestamp has no time of day once its time zone is dropped)."""
-    if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-        text = column[column.map(lambda v: isinstance(v, str))]
-        junk = ~text.map(lambda v: bool(_ISO_DAY.fullmatch(v.strip()))).to_numpy(dtype=bool)
-        if junk.any():
-            raise ImplausibleData(f"{ticker}: {text.iloc[int(np.flatnonzero(junk)[0])]!r} "
-                                  "is not a date (expected YYYY-MM-DD)")
-    elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-        raise SourceError(f"{ticker}: the date column holds {column.dtype} numbers, not dates")
-    try:
-        dates = pd.to_datetime(column)
-    except (ValueError, TypeError, OverflowError) as exc:  # OutOfBoundsDatetime is a ValueError
-        first = (str(exc).strip().splitlines() or [""])[0]
-        raise ImplausibleData(f"{ticker}: a date is not a date: {first}") from None
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    stamps = dates.to_numpy()
-    days = stamps.astype("datetime64[D]")
-    timed = ~np.isnat(stamps) & (days != stamps)
-    if timed.any():
-        raise ImplausibleData(f"{ticker}: {dates.iloc[int(np.flatnonzero(timed)[0])]} is not "
-                              "a whole day (a date has nothing after the day)")
-    return days
-
-
-def normalise_rows(ticker: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """Check and canonicalise rows to write: columns ``date`` (whole days), ``close`` and
-    optional ``adj_close``; no duplicate dates; sorted by date; and plausible
-    (:func:`smallcap.analytics.plausible.check_values`: every close and adjusted close a
-    number > 0, years 1900 to 2100). Raises :class:`SourceError` (:class:`ImplausibleData`
-    for a rule of plausibility)."""
-    if not isinstance(rows, pd.DataFrame):
-        raise SourceError(f"{ticker}: expected a DataFrame of rows, got {type(rows).__name__}")
-    frame = rows.reset_index() if "date" not in rows.columns else rows
-    missing = {"date", "close"} - set(frame.columns)
-    if missing:
-        raise SourceError(f"{ticker}: rows lack column(s) {', '.join(sorted(missing))}")
-    days = _row_days(ticker, frame["date"])
-    close = pd.to_numeric(frame["close"], errors="coerce").to_numpy(dtype="float64")
-    adj = (
-        pd.to_numeric(frame["adj_close"], errors="coerce").to_numpy(dtype="float64")
-        if "adj_close" in frame.columns
-        else close.copy()
-    )
-    if np.isnat(days).any():
-        raise SourceError(f"{ticker}: {int(np.isnat(days).sum())} row(s) have no date")
-    plausible.check_values(ticker, days, close, adj)
-    order = np.argsort(days, kind="stable")
-    days, close, adj = days[order], close[order], adj[order]
-    dup = days[1:] == days[:-1]
-    if dup.any():
-        first = params.to_date(days[1:][dup][0])
-        raise SourceError(f"{ticker}: duplicate rows for {first}")
-    return pd.DataFrame({"date": days, "close": close, "adj_close": adj})
 
 
 @dataclass(frozen=True)
@@ -231,8 +175,9 @@ class Store:
     write opens a second, read-write one (see the module's docstring)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._blank = path is not None and not os.fspath(path).strip()
-        self.path = Path(path).expanduser() if path is not None else default_path()
+        path = params.path(path, "store") if path is not None else None
+        self._blank = path is not None and not path.strip()
+        self.path = settings.store_file(path) if path is not None else default_path()
         self._lock = threading.RLock()  # the read-only connection and the cached Histories
         self._write_lock = threading.RLock()  # the read-write connection; taken before _lock
         self._conn: sqlite3.Connection | None = None  # read-only
@@ -677,6 +622,11 @@ class Store:
             index = pd.DatetimeIndex(np.array(dates, dtype="datetime64[D]"), name="date")
             columns = {"close": np.array(close, dtype="float64"),
                        "adj_close": np.array(adj, dtype="float64")}
+            bad = plausible.bad_prices(columns["close"]) | plausible.bad_prices(columns["adj_close"])
+            if bad.any():  # written behind our back: a price no write would have stored
+                at = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"{ticker} on {dates[at]}: close {close[at]!r}, adjusted close "
+                                 f"{adj[at]!r}; a price is a number > 0")
         except (TypeError, ValueError) as exc:
             raise StoreError(f"the store at {self.path} is damaged: a row of {ticker} is not a "
                              f"date and two prices ({_one_line(exc)}); reload {ticker} "
@@ -770,28 +720,19 @@ class Store:
             if check is not None:
                 explained = check(self._overwritten(conn, ticker, None if replace else iso))
                 explained_by = explained if explained is not None else explained_by
+            stored = conn.execute(  # every row this write replaces or overwrites
+                "SELECT date, close, adj_close FROM prices WHERE ticker = ?" + (
+                    "" if replace else " AND date BETWEEN ? AND ?"),
+                (ticker,) if replace else (ticker, iso[0], iso[-1]),
+            ).fetchall() if replace or iso else []
             if replace:
                 conn.execute("DELETE FROM prices WHERE ticker = ?", (ticker,))
-                stored: list[tuple[str, float]] = []
-            elif iso:
-                stored = conn.execute(
-                    "SELECT date, close FROM prices WHERE ticker = ? AND date BETWEEN ? AND ?",
-                    (ticker, iso[0], iso[-1]),
-                ).fetchall()
-            else:
-                stored = []
-            old_close = pd.Series(dict(stored), dtype="float64").reindex(iso).to_numpy()
+            change = overwrite.compare(stored, iso, close, adj, revision_tolerance)
+            old_close, old_adj = change.old_close, change.old_adj
             if limits is not None and not replace and explained_by is None:
                 plausible.check_revisions(ticker, iso, old_close, close, limits)
-            known = ~np.isnan(old_close)
-            moved = known & (
-                np.abs(close - old_close) > revision_tolerance * np.maximum(np.abs(old_close), 1e-12)
-            )
-            revised = [
-                (dt.date.fromisoformat(iso[i]), float(old_close[i]), float(close[i]))
-                for i in np.flatnonzero(moved)
-            ]
-            added = int((~known).sum())
+                plausible.check_adjusted(ticker, iso, old_close, old_adj, close, adj, limits)
+            revised, added = change.revised, change.added
             conn.executemany(
                 "INSERT OR REPLACE INTO prices(ticker, date, close, adj_close) VALUES (?, ?, ?, ?)",
                 zip([ticker] * len(iso), iso, close.tolist(), adj.tolist(), strict=True),
@@ -806,8 +747,8 @@ class Store:
                 (ticker, source, started, _utc_now(), added, len(revised),
                  iso[0] if iso else None, iso[-1] if iso else None,
                  "; ".join(part for part in (
-                     f"revisions explained by {explained_by}" if explained_by else "", note)
-                     if part)),
+                     f"revisions explained by {explained_by}" if explained_by else "",
+                     change.removed_note, note) if part)),
             )
         return WriteResult(
             ticker,
@@ -815,6 +756,7 @@ class Store:
             revised,
             dt.date.fromisoformat(iso[0]) if iso else None,
             dt.date.fromisoformat(iso[-1]) if iso else None,
+            removed=change.removed, readjusted=change.readjusted, touched=change.touched,
         )
 
     @staticmethod
@@ -871,7 +813,8 @@ _STORES_LOCK = threading.Lock()
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
     """The shared Store object for ``path`` (default: the store of this process,
     :func:`smallcap.settings.store_path`)."""
-    resolved = Path(path).expanduser() if path is not None else settings.store_path()
+    resolved = (settings.store_file(params.path(path, "store")) if path is not None
+                else settings.store_path())
     store = _STORES.get(resolved)
     if store is None:
         with _STORES_LOCK:
@@ -887,6 +830,8 @@ def use_store(target: Store | str | os.PathLike[str] | None) -> Store:
         with _STORES_LOCK:
             _STORES[target.path] = target
         target = target.path
+    elif target is not None and params.path(target, "store").strip():  # "": the default
+        Store(target)._exists()  # a path that cannot be a store (a folder) is refused now
     settings.choose_store(target)
     return open_store()
 

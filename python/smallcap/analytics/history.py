@@ -25,9 +25,10 @@ _serial = itertools.count(1)
 class History:
     """Daily closes of one ticker: ``dates`` (``datetime64[D]``, strictly increasing) and
     ``close`` (float64; for a fund the adjusted close). ``raw_close`` keeps the unadjusted
-    close when it is known."""
+    close when it is known; ``pair`` names the two tickers of a history restricted to the
+    days both have (:func:`inner_join`), for messages about its first day."""
 
-    __slots__ = ("ticker", "dates", "close", "raw_close", "serial", "_memo")
+    __slots__ = ("ticker", "dates", "close", "raw_close", "serial", "_memo", "pair")
 
     def __init__(
         self,
@@ -35,6 +36,7 @@ class History:
         dates: np.ndarray,
         close: np.ndarray,
         raw_close: np.ndarray | None = None,
+        pair: str = "",
     ) -> None:
         dates = np.asarray(dates, dtype="datetime64[D]")
         close = np.asarray(close, dtype="float64")
@@ -47,6 +49,7 @@ class History:
         self.close = close
         self.raw_close = close if raw_close is None else np.asarray(raw_close, dtype="float64")
         self.serial = next(_serial)
+        self.pair = pair  # "^RUT and ^TNX" for a history restricted to a pair's common days
         self._memo: dict[Any, Any] = {}
         dates.flags.writeable = False
         close.flags.writeable = False
@@ -68,7 +71,15 @@ class History:
         if not isinstance(closes, pd.Series):
             raise BadArgument("closes", f"expected a pandas Series of closes, got {type(closes)}")
         series = closes.dropna()
-        index = pd.DatetimeIndex(series.index)
+        try:
+            if pd.api.types.is_numeric_dtype(series.index.dtype) and len(series):
+                raise ValueError(f"the index holds {series.index.dtype} numbers, not dates")
+            index = pd.DatetimeIndex(series.index)
+            values = series.to_numpy(dtype="float64")
+        except (TypeError, ValueError, OverflowError) as exc:
+            first = " ".join(str(exc).split())[:120]
+            raise BadArgument("closes", "expected numbers indexed by date, e.g. "
+                              f"Series(closes, index=pd.to_datetime(days)) ({first})") from None
         if index.tz is not None:
             index = index.tz_localize(None)
         dates = index.values.astype("datetime64[D]")
@@ -78,7 +89,7 @@ class History:
         if len(twice):  # which close would be the day's? refused, not guessed
             raise BadArgument("closes", f"{name or 'the series'}: {twice[0]} appears "
                               f"{int((dates == twice[0]).sum())} times; give one close per day")
-        return cls(name, dates[order], series.to_numpy(dtype="float64")[order])
+        return cls(name, dates[order], values[order])
 
     def to_series(self) -> pd.Series:
         """The closes as a Series indexed by date."""
@@ -135,12 +146,17 @@ class History:
         position = bisect.bisect_right(numbers if numbers is not None else self.day_numbers,
                                        day) - 1
         if position < 0:
-            raise OutOfRange(
-                argument,
-                f"{params.to_date(day)} is before the first stored date of {self.ticker} "
-                f"({params.to_date(self.dates[0])}); pick a later date",
-            )
+            raise OutOfRange(argument, f"{params.to_date(day)} is before "
+                             f"{self.first_day_text()}; pick a later date")
         return position
+
+    def first_day_text(self, ticker: str = "") -> str:
+        """``the first stored date of ^RUT (1987-09-10)``; for a pair's common days, ``the
+        first day ^RUT and ^TNX both have (2001-01-02)``."""
+        first = params.to_date(self.dates[0])
+        if self.pair:
+            return f"the first day {self.pair} both have ({first})"
+        return f"the first stored date of {ticker or self.ticker or 'the data'} ({first})"
 
     def locate_since(self, day: int | None) -> int:
         """Index of the first trading day on or after day number ``day`` (0 when None)."""
@@ -171,6 +187,6 @@ def _inner_join(a: History, b: History) -> tuple[History, History]:
     if not len(common):
         raise NoData(f"{a.ticker} and {b.ticker} have no trading dates in common")
     return (
-        History(a.ticker, common, a.close[ia], a.raw_close[ia]),
-        History(b.ticker, common, b.close[ib], b.raw_close[ib]),
+        History(a.ticker, common, a.close[ia], a.raw_close[ia], f"{a.ticker} and {b.ticker}"),
+        History(b.ticker, common, b.close[ib], b.raw_close[ib], f"{a.ticker} and {b.ticker}"),
     )

@@ -1,7 +1,7 @@
 """Plausibility of price rows before they are written: the same rules for every source.
 
 Pure checks (no I/O) used on every write path: :meth:`smallcap.store.Store.write` (through
-:func:`smallcap.store.normalise_rows`) checks every row it is given and, inside its
+:func:`smallcap.analytics.rows.normalise_rows`) checks every row it is given and, inside its
 transaction and before anything is written, the closes it would revise; the Yahoo refresh
 checks an adjusted-close rescale before asking for it; the CSV loader uses the same value
 and year rules to name the bad line. A refusal is one :class:`~smallcap.errors.ImplausibleData`
@@ -11,7 +11,7 @@ The rules:
 
 - **values**: a close and an adjusted close are finite numbers greater than 0;
 - **dates**: a whole trading day (nothing after it), year :data:`MIN_YEAR` to
-  :data:`MAX_YEAR`;
+  :data:`MAX_YEAR`, and not after today (:func:`last_day`);
 - **revisions**: a write that would move more than :data:`MAX_REVISED` stored closes by
   more than the tolerance (``SMALLCAP_REVISION_TOLERANCE``, 0.1%), or any one stored close by
   more than :data:`MAX_MOVE`, is refused unless the caller replaces the ticker's rows or
@@ -19,6 +19,9 @@ The rules:
   history);
 - **rescale**: an adjusted-close rescale of the older stored rows needs a finite factor
   inside :data:`FACTOR_BAND` per refresh;
+- **adjusted closes**: every write holds the stored adjusted closes to the revision rule
+  (:func:`check_adjusted`), except a re-based adjustment (a dividend): one factor inside
+  :data:`FACTOR_BAND` for every stored day from the first overlapping one up to some day;
 - **uniform revisions**: every overlapping close moved by one common ratio
   (:func:`common_ratio`) is a rescaled series; :mod:`smallcap.analytics.revisions` decides
   whether a split the source reports explains it (else it is refused).
@@ -29,6 +32,7 @@ and the adapters all use this one copy.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -73,14 +77,35 @@ def year_rule() -> str:
     return f"years {MIN_YEAR} to {MAX_YEAR}"
 
 
-def check_values(ticker: str, days: np.ndarray, close: np.ndarray, adj: np.ndarray) -> None:
-    """Raise :class:`ImplausibleData` when a day is outside the years allowed or a close or
-    adjusted close is not a number > 0; the message names the first such row."""
+FUTURE_RULE = "a close cannot be dated after today"
+
+
+def last_day(now: dt.datetime | None = None) -> dt.date:
+    """The last day a close may be dated: today, in the zone furthest ahead of this
+    machine's and UTC (a close is dated in its exchange's zone, and every exchange closes
+    in its afternoon, before that day ends in UTC). ``now``: a test hook."""
+    now = now or dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        return now.date()
+    return max(now.astimezone(dt.UTC).date(), now.astimezone().date())
+
+
+def check_values(ticker: str, days: np.ndarray, close: np.ndarray, adj: np.ndarray,
+                 latest: dt.date | None = None) -> None:
+    """Raise :class:`ImplausibleData` when a day is outside the years allowed or after
+    ``latest`` (default :func:`last_day`), or a close or adjusted close is not a number
+    > 0; the message names the first such row."""
     years = bad_years(days)
     if years.any():
         first = np.flatnonzero(years)[0]
         raise ImplausibleData(f"{ticker}: {int(years.sum())} row(s) dated outside "
                               f"{year_rule()} (first {days[first]}); nothing stored")
+    latest = latest or last_day()
+    future = np.asarray(days).astype("datetime64[D]") > np.datetime64(latest, "D")
+    if future.any():
+        first = np.flatnonzero(future)[0]
+        raise ImplausibleData(f"{ticker}: {int(future.sum())} row(s) dated after today "
+                              f"({latest}), first {days[first]}: {FUTURE_RULE}; nothing stored")
     bad = bad_prices(close) | bad_prices(adj)
     if bad.any():
         first = np.flatnonzero(bad)[0]
@@ -103,11 +128,13 @@ class Limits:
     max_revised: int = MAX_REVISED
     max_move: float = MAX_MOVE
     remedy: str = ""
+    adjusted_note: str = ""  # ends a refusal of adjusted closes (where the source's came from)
 
     @classmethod
-    def from_settings(cls, remedy: str = "") -> Limits:
+    def from_settings(cls, remedy: str = "", adjusted_note: str = "") -> Limits:
         """The limits now: the tolerance is ``SMALLCAP_REVISION_TOLERANCE``."""
-        return cls(tolerance=settings.revision_tolerance(), remedy=remedy)
+        return cls(tolerance=settings.revision_tolerance(), remedy=remedy,
+                   adjusted_note=adjusted_note)
 
 
 def relative_moves(old: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -120,7 +147,7 @@ def relative_moves(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
                     new: np.ndarray, limits: Limits, *, scale: np.ndarray | None = None,
-                    note: str = "") -> None:
+                    note: str = "", what: str = "close") -> None:
     """Raise :class:`ImplausibleData` when writing closes ``new`` over the stored ``old`` (NaN:
     no stored close that day) would revise more than ``limits.max_revised`` closes beyond
     ``limits.tolerance``, or move any one by more than ``limits.max_move``. The message names
@@ -128,7 +155,8 @@ def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
 
     ``scale`` (per day; splits a source reports) is what explains part of the move: each old
     close is compared as ``old / scale``, while the message still shows the stored one.
-    ``note`` follows the values in the message (what was, or was not, explained)."""
+    ``note`` follows the values in the message (what was, or was not, explained); ``what``
+    names the values (``close``, ``adjusted close``)."""
     moves = relative_moves(old if scale is None else np.asarray(old, dtype="float64") / scale,
                            new)
     known = ~np.isnan(np.asarray(old, dtype="float64"))
@@ -138,15 +166,50 @@ def check_revisions(ticker: str, days: list[str] | np.ndarray, old: np.ndarray,
     count = int(revised.sum())
     if count > limits.max_revised:
         first = int(np.flatnonzero(revised)[0])
-        reason = (f"would revise {count} stored close(s) by more than "
+        reason = (f"would revise {count} stored {what}(s) by more than "
                   f"{percent(limits.tolerance)} (at most {limits.max_revised} may be)")
     elif large.any():
         first = int(np.flatnonzero(large)[0])
-        reason = (f"would move {int(large.sum())} stored close(s) by more than "
+        reason = (f"would move {int(large.sum())} stored {what}(s) by more than "
                   f"{percent(limits.max_move)}")
     else:
         return
     raise _refusal(ticker, reason, days[first], old[first], new[first], limits, note)
+
+
+def check_adjusted(ticker: str, days: list[str] | np.ndarray, old_close: np.ndarray,
+                   old_adj: np.ndarray, new_close: np.ndarray, new_adj: np.ndarray,
+                   limits: Limits) -> None:
+    """The revision rule for the stored adjusted closes, which answers use as much as the
+    closes: raise :class:`ImplausibleData` when writing ``new_adj`` over ``old_adj`` (NaN:
+    no stored row that day) moves them beyond ``limits`` as :func:`check_revisions` counts
+    it, after what a revised close explains (each day's adjustment factor, adjusted close
+    over close, is compared). One exception, what a dividend does: a re-based adjustment
+    moves every stored day from the first overlapping one up to some day by one common
+    factor inside :data:`FACTOR_BAND`, and no later day."""
+    old_close, old_adj, new_close, new_adj = (np.asarray(a, dtype="float64") for a in (
+        old_close, old_adj, new_close, new_adj))
+    known = ~np.isnan(old_adj)
+    if not known.any():
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = (new_adj / new_close) / (old_adj / old_close)  # 1: the adjustment is kept
+        moved = known & ~(np.abs(factor - 1.0) <= limits.tolerance)
+    if not moved.any():
+        return
+    index = np.flatnonzero(known)
+    shift = factor[index[moved[index]]]
+    prefix = moved[index].argmin() if not moved[index].all() else len(index)
+    low, high = FACTOR_BAND
+    if (moved[index][:prefix].all() and not moved[index][prefix:].any()
+            and np.isfinite(shift).all() and low <= float(np.median(shift)) <= high
+            and (np.abs(shift / np.median(shift) - 1.0) <= limits.tolerance).all()):
+        return
+    if limits.adjusted_note:
+        limits = dataclasses.replace(limits, remedy="; ".join(
+            part for part in (limits.remedy, limits.adjusted_note) if part))
+    check_revisions(ticker, days, old_adj, new_adj, limits, scale=old_close / new_close,
+                    what="adjusted close")
 
 
 def _refusal(ticker: str, reason: str, day: object, old: float, new: float, limits: Limits,

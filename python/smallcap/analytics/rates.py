@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import params
-from ..errors import NoAnswer, OutOfRange
+from ..errors import NoAnswer
 from .history import History, as_history, inner_join
 from .windows import window_start
 
@@ -20,17 +20,9 @@ def rate_beta(
     the yield (percentage points; ^TNX quotes the 10-year yield in percent) over the
     ``window`` common trading days ending on ``as_of``. -0.05 means the ticker tends to
     fall 5% on a day the yield rises one percentage point."""
-    history, rate_history = as_history(closes), as_history(rate)
-    joined, joined_rate = inner_join(history, rate_history)
+    joined, joined_rate = inner_join(as_history(closes), as_history(rate))
     span = params.window(window)
-    day = params.optional_date(as_of, "as_of")
-    if day is not None and day < joined.day_numbers[0]:  # name the one that starts later
-        later = max(history, rate_history, key=lambda h: h.dates[0])
-        raise OutOfRange("as_of", f"{params.to_date(day)} is before the first date both "
-                         f"{history.ticker} and {rate_history.ticker} have "
-                         f"({params.to_date(joined.dates[0])}; {later.ticker}'s history starts "
-                         f"{params.to_date(later.dates[0])}); pick a later date")
-    end = joined.locate(day)
+    end = joined.locate(params.optional_date(as_of, "as_of"))
     start = window_start(joined, end, span, f"{joined.ticker}/{joined_rate.ticker}")
     returns = joined.returns[start + 1 : end + 1]
     changes = joined_rate.changes[start + 1 : end + 1]

@@ -64,9 +64,8 @@ def window_start(history: History, end: int, window: Window, ticker: str = "") -
         if start < 0:
             raise OutOfRange(
                 "window",
-                f"{window.rows} trading days before {params.to_date(dates[end])} reach past the "
-                f"first stored date of {ticker or 'the data'} ({params.to_date(dates[0])}); "
-                "use a shorter window or a later as_of",
+                f"{window.rows} trading days before {params.to_date(dates[end])} reach past "
+                f"{history.first_day_text(ticker)}; use a shorter window or a later as_of",
             )
         return start
     # every day's start for this period, computed once per history (numpy), then looked up
@@ -76,8 +75,7 @@ def window_start(history: History, end: int, window: Window, ticker: str = "") -
         raise OutOfRange(
             "window",
             f"a {window.period} window ending {params.to_date(dates[end])} starts on {anchor}, "
-            f"before the first stored date of {ticker or 'the data'} "
-            f"({params.to_date(dates[0])}); use a later as_of",
+            f"before {history.first_day_text(ticker)}; use a later as_of",
         )
     return start
 

@@ -69,13 +69,14 @@ def _console() -> Any:
 
 
 def run_load_csv(args: argparse.Namespace) -> int:
-    """One line per load: rows added and revised (and the first revision beyond the
-    tolerance, without ``-v``), then the file's range; warnings on stderr."""
+    """One line per load: rows added, revised (and the first revision beyond the
+    tolerance, without ``-v``) and removed (``--replace``), the first and last day whose
+    stored row changed, then the file's range; warnings on stderr."""
     from ..sources.csv import load
 
     ticker = _ticker_first(args.ticker, args.file)
-    result = load(api.current_store(), ticker, args.file, replace=args.replace,
-                  replace_hint="--replace")
+    result = load(api.current_store(), ticker, params.path(args.file, "FILE"),
+                  replace=args.replace, replace_hint="--replace")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     revised = f"{len(result.revised)} revised"
@@ -86,8 +87,11 @@ def run_load_csv(args: argparse.Namespace) -> int:
         day, old, new = beyond[0]
         revised += (f" ({len(beyond)} by more than {tolerance * 100:.6g}%, first {day}: "
                     f"{old:.6g} -> {new:.6g})")
-    print(f"{result.ticker}: {result.added} rows added, {revised}; "
-          f"file covers {result.first_date} to {result.last_date}")
+    readjusted = f", {result.readjusted} adjusted closes revised" if result.readjusted else ""
+    touched = (f"rows changed {result.touched[0]} to {result.touched[1]}" if result.touched
+               else "no stored row changed")
+    print(f"{result.ticker}: {result.added} rows added, {revised}, {result.removed} removed"
+          f"{readjusted}; {touched}; file covers {result.first_date} to {result.last_date}")
     return 0
 
 

@@ -1,8 +1,11 @@
 """CSV source: Yahoo-style daily price files (a user's own export, or the bundled sample).
 
-Accepted columns (any order, case-insensitive): ``Date`` and ``Close`` are required;
-``Adj Close`` is used as the adjusted close when present (else Close); Open, High,
-Low, Volume and others are ignored. Dates may carry a time and offset
+Accepted columns (any order, case- and space-insensitive, each meaning once; see
+:mod:`smallcap.sources.csv_shape`): ``Date`` and ``Close`` are required; ``Adj Close``
+is used as the adjusted close when present (else Close); Open, High, Low, Volume,
+Dividends, Stock Splits and Capital Gains are ignored; any other column is refused.
+Every line is held to the same limits (fields, bytes per field, rows) before parsing, and
+a day after today is refused. Dates may carry a time and offset
 ("2024-07-16 00:00:00-04:00"); the trading day is the date part; anything else after the
 day is refused, and so are years outside 1900 to 2100. Closes and adjusted closes must be
 numbers > 0 (the rules of :mod:`smallcap.analytics.plausible`, here with the line named).
@@ -29,6 +32,7 @@ from .. import settings
 from ..analytics import plausible
 from ..errors import CsvFormatError, ImplausibleRow, InputTooLarge, NotARegularFile
 from ..store import Store, WriteResult
+from . import csv_shape
 
 GAP_WARNING_DAYS = 14  # calendar days without a row that earn a warning
 _NULLS = {"", "null", "nan", "na", "n/a", "none", "-"}
@@ -39,10 +43,12 @@ _DATE = (r"\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
 
 @dataclass(frozen=True)
 class CsvRows:
-    """Validated rows (``date``, ``close``, ``adj_close``) plus warnings about the file."""
+    """Validated rows (``date``, ``close``, ``adj_close``) plus warnings about the file;
+    ``adjusted``: the file has an Adj Close column (else its Close is the adjusted close)."""
 
     rows: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    adjusted: bool = True
 
 
 def _fail(path: Path, line: int, message: str,
@@ -106,19 +112,17 @@ def _too_large(path: Path, size: int | None, cap: int) -> InputTooLarge:
                          f"({cap:,} bytes); raise it or split the file")
 
 
-MAX_COLUMNS = 64  # a Yahoo file has 7; more is the wrong file
-
-
-def read_price_csv(path: str | Path) -> CsvRows:
+def read_price_csv(path: str | Path, *, last_day: dt.date | None = None) -> CsvRows:
     """Read and validate a daily price CSV; raises CsvFormatError naming the bad line (and
     :class:`InputTooLarge`, :class:`NotARegularFile` before reading, see
-    :func:`read_file_bytes`)."""
+    :func:`read_file_bytes`). Every line is held to the limits of
+    :func:`smallcap.sources.csv_shape.check_shape` before it is parsed, and the header to
+    :func:`~smallcap.sources.csv_shape.header_columns`. A day after ``last_day`` (default:
+    today, :func:`smallcap.analytics.plausible.last_day`) is refused."""
     data = read_file_bytes(path)
     path = Path(path)
-    header = data[: data.find(b"\n")] if b"\n" in data else data
-    if header.count(b",") >= MAX_COLUMNS:  # pandas slows down per column: refuse early
-        raise CsvFormatError(f"{path.name}: line 1 has more than {MAX_COLUMNS} columns; "
-                             "expected Date, Close[, Adj Close] (a Yahoo-style price file)")
+    csv_shape.check_shape(data, path.name)
+    meanings = csv_shape.header_columns(data, path.name)
     try:
         raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
                           skipinitialspace=True)
@@ -126,20 +130,17 @@ def read_price_csv(path: str | Path) -> CsvRows:
         raise CsvFormatError(f"{path.name}: not a readable CSV file ({exc})") from None
     except pd.errors.EmptyDataError:
         raise CsvFormatError(f"{path.name}: the file is empty") from None
-    columns = {str(c).strip().lower(): c for c in raw.columns}
-    for required in ("date", "close"):
-        if required not in columns:
-            raise CsvFormatError(
-                f"{path.name}, line 1: no '{required.title()}' column (found: "
-                f"{', '.join(map(str, raw.columns))}); expected Date, Close[, Adj Close]"
-            )
+    if len(raw.columns) != len(meanings):
+        raise CsvFormatError(f"{path.name}, line 1: not a readable CSV header")
+    raw.columns = [meaning or f"unnamed {i}" for i, meaning in enumerate(meanings)]
+    columns = {meaning: meaning for meaning in meanings if meaning}
     if raw.empty:
         raise CsvFormatError(f"{path.name}: no data rows after the header")
     lines = np.arange(len(raw)) + 2  # header is line 1
     warnings: list[str] = []
 
     close_text = raw[columns["close"]].str.strip()
-    adj_key = columns.get("adj close") or columns.get("adj_close") or columns.get("adjclose")
+    adj_key = columns.get("adj close")
     adj_text = raw[adj_key].str.strip() if adj_key else close_text
     empty = close_text.str.lower().isin(_NULLS).to_numpy()
     price_columns = [columns[c] for c in ("open", "high", "low") if c in columns]
@@ -176,6 +177,12 @@ def read_price_csv(path: str | Path) -> CsvRows:
         index = int(np.flatnonzero(bad_year)[0])
         raise _fail(path, int(lines[index]), f"{raw[columns['date']].iloc[index]!r} is outside "
                     f"{plausible.year_rule()}", ImplausibleRow)
+    last_day = last_day or plausible.last_day()
+    future = days > np.datetime64(last_day, "D")
+    if future.any():
+        index = int(np.flatnonzero(future)[0])
+        raise _fail(path, int(lines[index]), f"{raw[columns['date']].iloc[index]!r} is after "
+                    f"today ({last_day}): {plausible.FUTURE_RULE}", ImplausibleRow)
     close = pd.to_numeric(close_text, errors="coerce").to_numpy(dtype="float64")
     adj = pd.to_numeric(adj_text, errors="coerce").to_numpy(dtype="float64")
     for values, text, name in ((close, close_text, "Close"), (adj, adj_text, "Adj Close")):
@@ -204,7 +211,7 @@ def read_price_csv(path: str | Path) -> CsvRows:
             f"{int(lines[order[first + 1]])})"
         )
     rows = pd.DataFrame({"date": sorted_days, "close": close[order], "adj_close": adj[order]})
-    return CsvRows(rows, warnings)
+    return CsvRows(rows, warnings, adj_key is not None)
 
 
 def file_date_range(rows: pd.DataFrame) -> tuple[dt.date, dt.date]:
@@ -225,6 +232,8 @@ def load(store: Store, ticker: str, path: str | os.PathLike[str], *,
     parsed = read_price_csv(path)
     name = Path(path).name
     limits = plausible.Limits.from_settings(
-        remedy=f"if {name} is right for {ticker}, load it with {replace_hint}")
+        remedy=f"if {name} is right for {ticker}, load it with {replace_hint}",
+        adjusted_note="" if parsed.adjusted else (
+            f"{name} has no Adj Close column, so its Close is taken as the adjusted close"))
     result = store.write(ticker, parsed.rows, f"csv:{name}", replace=replace, limits=limits)
     return dataclasses.replace(result, warnings=parsed.warnings)

@@ -47,10 +47,11 @@ import pandas as pd
 
 from .. import params
 from ..analytics import plausible, revisions
-from ..errors import ImplausibleData, SmallcapError
+from ..errors import BadArgument, ImplausibleData, SmallcapError
 from ..settings import default_tickers, redact_url, revision_tolerance
 from ..store import Store, open_store
 from . import yahoo
+from .progress import RichProgress
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class TickerResult:
     nbytes: int = 0
     revisions: list[tuple[dt.date, float, float]] = field(default_factory=list)
     replaced: int = 0  # stored rows replaced by the whole history (a split, or --full)
+    removed: int = 0  # stored rows the whole history lacks (deleted by the replace)
+    touched: tuple[dt.date, dt.date] | None = None  # first and last day whose row changed
     splits: list[revisions.Split] = field(default_factory=list)  # that explained it
     note: str = ""  # the one line saying so (``split on ... : whole history re-fetched, ...``)
 
@@ -138,7 +141,8 @@ class RefreshReport:
         return lines
 
     def summary(self) -> str:
-        """One line: tickers refreshed, rows added and revised, last date, time taken."""
+        """One line: tickers refreshed, rows added, revised and removed, last date, the first
+        and last day whose stored row changed, time taken."""
         n = len(self.results)
         good = [r for r in self.results if r.ok]
         revised = sum(r.revised for r in self.results)
@@ -154,8 +158,14 @@ class RefreshReport:
         if replaced:
             text += (f", {replaced} replaced (whole history of "
                      f"{', '.join(r.ticker for r in good if r.replaced)})")
+        removed = sum(r.removed for r in good)
+        text += f", {removed} removed" if removed else ""
         if last is not None:
             text += f", last date {last.isoformat()}"
+        touched = [r.touched for r in good if r.touched]
+        if touched:
+            text += (f", rows changed {min(t[0] for t in touched)} to "
+                     f"{max(t[1] for t in touched)}")
         failed = self.failed
         if failed:
             text += f"; failed: {', '.join(r.ticker for r in failed)}"
@@ -250,21 +260,21 @@ def _replace(store: Store, ticker: str, fetched: yahoo.Fetched, checked: dt.date
                     added=int((~np.isin(fetched.rows["date"].to_numpy(), days)).sum()))
         return revisions.describe(meaning.splits) if meaning.splits else None
 
-    store.write(ticker, fetched.rows, SOURCE, limits=limits, replace=True, check=check,
-                note=f"whole history re-fetched; {_checked_note(fetched)}",
-                on_written=on_written)
+    written = store.write(ticker, fetched.rows, SOURCE, limits=limits, replace=True,
+                          check=check, note=f"whole history re-fetched; {_checked_note(fetched)}",
+                          on_written=on_written)
     meaning: revisions.Meaning = seen["meaning"]
     splits = meaning.splits or reported
     line = f"{revisions.describe(splits)}: " if splits else ""
     line += "whole history re-fetched" + ("" if splits else " (--full)")
     line += f", {seen['replaced']} row(s) replaced"
-    if seen["added"]:
-        line += f", {seen['added']} added"
+    line += f", {seen['added']} added" if seen["added"] else ""
+    line += f", {written.removed} removed" if written.removed else ""
     if meaning.revised:
         line += (f", {meaning.revised} close(s) revised beyond "
                  f"{plausible.percent(limits.tolerance)}")
     result.ok = True
-    result.added = seen["added"]
+    result.added, result.removed, result.touched = seen["added"], written.removed, written.touched
     result.replaced = seen["replaced"]
     result.revised = meaning.revised
     result.splits = list(splits)
@@ -322,7 +332,7 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
                                   note="; ".join(filter(None, (_checked_note(fetched),
                                                                result.note))))
             result.ok = True
-            result.added = written.added
+            result.added, result.touched = written.added, written.touched
             result.revised = len(written.revised)
             tolerance = revision_tolerance()
             result.revisions = [(d, o, n) for d, o, n in written.revised
@@ -374,34 +384,7 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
 # -- the refresh ------------------------------------------------------------------------------
 
 
-class _RichProgress:
-    """A rich progress bar, one step per ticker, with the current ticker's name."""
-
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self.progress = Progress(TextColumn("[bold]{task.description:<8}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                                 transient=False)
-        self.task = self.progress.add_task("refresh", total=total, note="")
-
-    def __enter__(self) -> _RichProgress:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def start(self, ticker: str) -> None:
-        self.progress.update(self.task, description=ticker, note="fetching ...")
-
-    def done(self, result: TickerResult) -> None:
-        note = (f"+{result.added} to {result.last_date}" if result.ok
-                else f"[red]failed[/red] ({result.kind})")
-        self.progress.update(self.task, advance=1, note=note)
-
-
-def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None = None,
+def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | str | None = None,
             progress: Progress | None = None, show_progress: bool = False,
             on_written: Callable[[], Any] | None = None, full: bool = False) -> RefreshReport:
     """Refresh ``tickers`` (default :func:`default_tickers`) from Yahoo Finance into the
@@ -413,17 +396,21 @@ def refresh(tickers: Iterable[str] | str | None = None, *, store: Store | None =
     ticker's whole history and replaces the stored one, after the same checks.
     Never raises for a per-ticker fault: see each :class:`TickerResult`."""
     began = time.perf_counter()
+    full, show_progress = params.flag(full, "full"), params.flag(show_progress, "show_progress")
     if tickers is None:
         asked = list(default_tickers())
     elif isinstance(tickers, str):
         asked = [t for t in tickers.replace(";", ",").split(",") if t.strip()]
-    else:
+    elif isinstance(tickers, Iterable) and not isinstance(tickers, bytes | bytearray):
         asked = list(tickers)
-    store = store if store is not None else open_store()
+    else:
+        raise BadArgument("tickers", f"expected a list of tickers such as ['^RUT', 'IWM'], "
+                          f"got {type(tickers).__name__}")
+    store = store if isinstance(store, Store) else open_store(store)
     settings = yahoo.YahooSettings.from_env()
     session = None
     results: list[TickerResult] = []
-    bar = _RichProgress(len(asked)) if show_progress else None
+    bar = RichProgress(len(asked)) if show_progress else None
     try:
         if bar is not None:
             bar.__enter__()
