@@ -17,7 +17,7 @@ from _excel_helpers import xlam_as_xlsm
 from lxml import etree
 
 import smallcap
-from smallcap import addin, cli, udfs
+from smallcap import addin, addin_folders, cli, udfs
 
 with warnings.catch_warnings():  # oletools uses pyparsing names deprecated since 3.1
     warnings.simplefilter("ignore")
@@ -233,18 +233,32 @@ def test_install_and_uninstall(tmp_path, platform):
     addin.install(platform=platform, home=home, interpreter="/opt/py/bin/python")
     assert (home / folder / "smallcap.xlam").read_bytes() == ADDIN.read_bytes()
     raw = (home / config).read_bytes()
+    created = {home, *(home / folder).parents, home / folder, *(home / config).parents}
+    created = {f for f in created if f.is_relative_to(home)}
     assert raw == (f'"{key}","/opt/py/bin/python"'.encode() + newline
                    + b'"UDF Modules","smallcap.udfs"' + newline)
     assert addin.read_config(home / config) == {key: "/opt/py/bin/python",
                                                 "UDF Modules": "smallcap.udfs"}
+    assert set(addin_folders.recorded(home / config)) == created  # the folders it made
 
     plan = addin.uninstall(platform=platform, home=home, dry_run=True)
-    assert len(plan.actions) == 2 and (home / config).exists()
+    assert len(plan.actions) == 2 + len(created) and (home / config).exists()
+    assert addin_folders.record_file(home / config).exists()  # a dry run keeps the record
     addin.uninstall(platform=platform, home=home)
-    assert not (home / folder / "smallcap.xlam").exists()
-    assert not (home / config).exists()
-    assert (home / folder).is_dir()  # Excel's folder stays
+    assert not home.exists()  # every folder install created, once empty, is gone
     assert str(addin.uninstall(platform=platform, home=home)) == "nothing to do"
+
+
+def test_uninstall_keeps_folders_it_did_not_create(tmp_path):
+    home = tmp_path
+    where = addin.layout("windows", home)
+    where.xlstart.mkdir(parents=True)  # Excel's own folder, there before the install
+    addin.install(platform="windows", home=home, interpreter="/opt/py/bin/python")
+    (where.config.parent / "notes.txt").write_text("the user's file")
+    plan = addin.uninstall(platform="windows", home=home)
+    assert where.xlstart.is_dir() and not where.addin.exists()
+    assert (where.config.parent / "notes.txt").exists()  # not empty: it stays
+    assert not any("empty folder" in action for action in plan.actions)
 
 
 def test_install_keeps_the_users_other_settings(tmp_path):

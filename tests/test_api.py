@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -24,19 +25,22 @@ def test_api_equals_pure_functions(reference_store) -> None:
                                                                                          abs=1e-3)
     assert smallcap.highest_since(as_of=NOTE, **kw) == dt.date(2022, 1, 4)
     assert smallcap.rate_beta(as_of=NOTE, **kw) == analytics.rate_beta(rut, tnx, 252, NOTE)
-    pd.testing.assert_frame_equal(smallcap.forward_returns(**kw),
-                                  analytics.forward_returns(rut, gspc))
+    pure = analytics.forward_returns(rut, gspc)  # the spilled layout: episodes, then summary
+    table = smallcap.forward_returns(**kw)  # pandas-native: the episodes, by signal day
+    np.testing.assert_array_equal(table.index.date, pure["signal"].iloc[:len(table)])
+    np.testing.assert_array_equal(table["small_return"], pure["small_return"].iloc[:len(table)])
+    np.testing.assert_array_equal(smallcap.summary(table), pure.iloc[len(table):, 1:])
     assert smallcap.price("IWM", NOTE, **kw) == pytest.approx(
         reference_store.frame("IWM").loc[NOTE, "adj_close"])
 
 
 def test_defaults_use_the_latest_date(reference_store) -> None:
     table = smallcap.price_history(store=reference_store)
-    assert table["date"].iloc[-1] == dt.date(2026, 2, 23)
+    assert table.index[-1] == pd.Timestamp("2026-02-23")
     assert smallcap.price(store=reference_store) == table["adj_close"].iloc[-1]
     # two-ticker default as_of: the last date both have (^RUT ends before ^GSPC)
     series = smallcap.rotation_series(store=reference_store)
-    assert series["date"].iloc[-1] == dt.date(2026, 2, 23)
+    assert series.index[-1] == pd.Timestamp("2026-02-23")
     assert series["spread"].iloc[-1] == pytest.approx(smallcap.rotation_spread(
         store=reference_store))
 
@@ -44,7 +48,8 @@ def test_defaults_use_the_latest_date(reference_store) -> None:
 def test_data_status_row(reference_store) -> None:
     row = smallcap.data_status("^GSPC", store=reference_store).iloc[0]
     assert row["rows"] == 24748
-    assert row["first_date"] == dt.date(1927, 12, 30) and row["last_date"] == dt.date(2026, 7, 13)
+    assert row["first_date"] == pd.Timestamp("1927-12-30")
+    assert row["last_date"] == pd.Timestamp("2026-07-13")
     assert isinstance(row["refreshed_at"], dt.datetime)
 
 

@@ -4,6 +4,7 @@ shape, each element's error in its own cell; the same in Python (a labelled pand
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -87,10 +88,13 @@ def test_python_returns_a_labelled_result(reference_store):
     assert list(frame.columns) == ["1M", "3M"] and frame.columns.name == "window"
     assert frame.loc["IWM", "3M"] == smallcap.window_return("IWM", "3M", "2024-07-16",
                                                             store=reference_store)
-    series = smallcap.price(pd.Series(["^RUT", "^NOPE"]), "2024-07-16", store=reference_store)
+    with pytest.warns(UserWarning, match="no answer"):
+        series = smallcap.price(pd.Series(["^RUT", "^NOPE"]), "2024-07-16",
+                                store=reference_store)
     assert isinstance(series, pd.Series) and list(series.index) == ["^RUT", "^NOPE"]
     assert series["^RUT"] == pytest.approx(2263.67, abs=0.01)
-    assert isinstance(series["^NOPE"], smallcap.NoData)
+    assert np.isnan(series["^NOPE"])  # float64: no answer is NaN, its error kept beside
+    assert isinstance(series.attrs["errors"]["^NOPE"], smallcap.NoData)
 
 
 class CountingStore(Store):
@@ -166,16 +170,36 @@ def test_lifted_equals_element_wise(ticker, window, as_of):
 @given(small=st.lists(st.sampled_from(TICKERS[:5]), min_size=1, max_size=4),
        window=st.lists(st.sampled_from(WINDOWS), min_size=1, max_size=3))
 def test_python_lifted_equals_element_wise(small, window):
-    got = smallcap.rotation_spread([window], small, "^GSPC", "2024-07-16")
-    values = np.asarray(got, dtype=object).reshape(len(small), len(window))
+    expected = {}
+    for s in small:
+        for w in window:
+            try:
+                expected[s, w] = smallcap.rotation_spread(w, s, "^GSPC", "2024-07-16")
+            except smallcap.SmallcapError as error:
+                expected[s, w] = error
+    failed = [e for e in expected.values() if isinstance(e, Exception)]
+    if len(failed) == len(expected):  # no element has an answer: the first error is raised
+        with pytest.raises(smallcap.SmallcapError) as raised:
+            smallcap.rotation_spread([window], small, "^GSPC", "2024-07-16")
+        first = expected[small[0], window[0]]
+        assert type(raised.value) is type(first) and str(raised.value) == str(first)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = smallcap.rotation_spread([window], small, "^GSPC", "2024-07-16")
+    assert got.to_numpy().dtype == np.float64
+    values = got.to_numpy().reshape(len(small), len(window))
+    errors = got.attrs.get("errors", {})
     for i, s in enumerate(small):
         for j, w in enumerate(window):
-            try:
-                expected = smallcap.rotation_spread(w, s, "^GSPC", "2024-07-16")
-            except smallcap.SmallcapError as error:
-                assert type(values[i, j]) is type(error) and str(values[i, j]) == str(error)
+            want = expected[s, w]
+            if isinstance(want, Exception):
+                assert np.isnan(values[i, j])
+                labels = [(s, w), s, w]  # a grid's label, or a row's or a column's
+                error = next(errors[k] for k in labels if k in errors)
+                assert type(error) is type(want) and str(error) == str(want)
             else:
-                assert values[i, j] == expected
+                assert values[i, j] == want
 
 
 def test_catalogue_lift_reports_the_broadcast_labels():

@@ -151,4 +151,4 @@ def test_the_same_bad_date_reads_the_same_everywhere(base_url, capsys, value):
     status, body = http_get(f"{base_url}/price?ticker=%5ERUT&date={value}")
     assert status == 400 and body["error"]["message"] == message
     assert cli.main(["call", "price", "^RUT", value]) == 2
-    assert capsys.readouterr().err == f"smallcap: {message}\n"
+    assert capsys.readouterr().err == f"error: {message}\n"

@@ -156,7 +156,7 @@ def test_an_internal_error_is_one_line_exit_2(failing_status, capsys) -> None:
     failing_status.append(RuntimeError("boom\nwith a second line"))
     code, out, err = main(capsys, "status")
     assert (code, out) == (2, "")
-    assert err == ("smallcap: internal error: RuntimeError: boom with a second line "
+    assert err == ("error: internal error: RuntimeError: boom with a second line "
                    "(rerun with -v for details)\n")
 
 
@@ -164,17 +164,17 @@ def test_an_internal_error_shows_its_traceback_with_v(failing_status, capsys) ->
     failing_status.append(ZeroDivisionError("division by zero"))
     code, _, err = main(capsys, "status", "-v")
     assert code == 2 and "Traceback (most recent call last)" in err
-    assert err.splitlines()[-1] == ("smallcap: internal error: ZeroDivisionError: division by "
+    assert err.splitlines()[-1] == ("error: internal error: ZeroDivisionError: division by "
                                     "zero (see the traceback above)")
 
 
 @pytest.mark.parametrize("raised,code,err", [
-    (KeyboardInterrupt(), 130, "smallcap: interrupted; the store keeps what it held before\n"),
-    (BrokenPipeError(32, "Broken pipe"), 2, ""),  # the reader of our output went away
+    (KeyboardInterrupt(), 130, "error: interrupted; the store keeps what it held before\n"),
+    (BrokenPipeError(32, "Broken pipe"), 0, ""),  # the reader left (smallcap report | head)
     (PermissionError(13, "Permission denied", "/locked/file"), 2,
-     "smallcap: /locked/file: Permission denied\n"),
+     "error: /locked/file: Permission denied\n"),
     (StoreError("cannot open the store at /x: disk I/O error"), 2,
-     "smallcap: cannot open the store at /x: disk I/O error\n"),
+     "error: cannot open the store at /x: disk I/O error\n"),
 ])
 def test_exit_codes(failing_status, capsys, raised, code, err) -> None:
     failing_status.append(raised)
@@ -191,14 +191,14 @@ def test_refresh_quiet_offline_is_one_line_exit_3(tmp_path, capsys, monkeypatch)
                                  "http://127.0.0.1:9 (no network, or the server is down)")
 
 
-def test_refresh_quiet_partial_failure_is_one_line_exit_1(yahoo, tmp_path, capsys) -> None:
+def test_refresh_quiet_unknown_symbol_is_one_line_exit_2(yahoo, tmp_path, capsys) -> None:
     store = str(tmp_path / "s.sqlite")
     code, out, err = main(capsys, "refresh", "-q", "^XYZ", "^RUT", "--store", store)
-    assert code == 1 and err == "" and out.count("\n") == 1
+    assert code == 2 and err == "" and out.count("\n") == 1  # an unknown symbol: user error
     assert out.startswith("refreshed 1/2 ticker(s)") and "failed: ^XYZ" in out
     assert " — ^XYZ: Yahoo Finance has no data for ^XYZ" in out
     code, out, err = main(capsys, "refresh", "^XYZ", "--store", store)  # not quiet: why
-    assert code == 1 and err.startswith("failed: ^XYZ: Yahoo Finance has no data for ^XYZ")
+    assert code == 2 and err.startswith("error: ^XYZ: Yahoo Finance has no data for ^XYZ")
     code, out, err = main(capsys, "refresh", "-q", "^RUT", "--store", store)
     assert code == 0 and err == "" and out.count("\n") == 1
 
@@ -214,7 +214,7 @@ def test_workbook_build_into_a_bad_path_is_one_line_exit_2(reference_store_path,
     code, out, err = main(capsys, "workbook", "build", target.format(tmp=tmp_path),
                           "--store", str(reference_store_path))
     assert (code, out) == (2, "") and err.count("\n") == 1
-    assert err.startswith("smallcap: PATH: ") and text.format(tmp=tmp_path) in err
+    assert err.startswith("error: PATH: ") and text.format(tmp=tmp_path) in err
 
 
 def test_workbook_build_that_cannot_write_is_one_line_exit_2(reference_store_path, tmp_path,
@@ -231,7 +231,7 @@ def test_workbook_build_that_cannot_write_is_one_line_exit_2(reference_store_pat
     code, out, err = main(capsys, "workbook", "build", str(target), "--store",
                           str(reference_store_path))
     assert (code, out) == (2, "")
-    assert err == f"smallcap: PATH: cannot write {target}: Permission denied\n"
+    assert err == f"error: PATH: cannot write {target}: Permission denied\n"
 
 
 @pytest.mark.parametrize("args,text", [
@@ -244,5 +244,5 @@ def test_workbook_build_that_cannot_write_is_one_line_exit_2(reference_store_pat
 ])
 def test_paths_that_are_not_what_the_option_needs(capsys, args, text) -> None:
     code, out, err = main(capsys, *args)
-    assert (code, out) == (2, "") and err.startswith(f"smallcap: {text}")
+    assert (code, out) == (2, "") and err.startswith(f"error: {text}")
     assert err.count("\n") == 1

@@ -65,15 +65,20 @@ def test_every_adapter_refuses_a_year_with_a_fraction(reference_store_path, base
 
 def test_nat_inside_an_array_is_that_elements_error():
     days = pd.Series(pd.to_datetime([NOTE, None, "2024-07-15"]))
-    got = smallcap.price("^RUT", days)
+    with pytest.warns(UserWarning, match="1 of 3 elements have no answer"):
+        got = smallcap.price("^RUT", days)
     assert got.iloc[0] == smallcap.price("^RUT", NOTE)
-    assert isinstance(got.iloc[1], BadArgument) and "empty date" in got.iloc[1].message
+    [error] = got.attrs["errors"].values()  # NaN in the float64 result, its error kept
+    assert np.isnan(got.iloc[1]) and isinstance(error, BadArgument)
+    assert "empty date" in error.message
     assert got.iloc[2] == smallcap.price("^RUT", "2024-07-15")
     for lone in (pd.NaT, np.datetime64("NaT"), np.datetime64("NaT", "ns")):
         with pytest.raises(BadArgument):
             smallcap.price("^RUT", lone)
-    listed = smallcap.price("^RUT", [dt.date(2024, 7, 16), pd.NaT])
-    assert isinstance(listed.iloc[1], BadArgument)
+    with pytest.warns(UserWarning, match="no answer"):
+        listed = smallcap.price("^RUT", [dt.date(2024, 7, 16), pd.NaT])
+    [error] = listed.attrs["errors"].values()
+    assert np.isnan(listed.iloc[1]) and isinstance(error, BadArgument)
 
 
 def test_a_nanosecond_datetime_array_is_read_as_dates():
@@ -84,14 +89,16 @@ def test_a_nanosecond_datetime_array_is_read_as_dates():
         assert list(got) == expected, type(array)
     one = np.array(["2024-07-01"], dtype="datetime64[ns]")  # a table's one-value argument
     table = smallcap.price_history("^RUT", one, NOTE)
-    assert table["date"].iloc[0] == dt.date(2024, 7, 1)
+    assert table.index[0] == pd.Timestamp(2024, 7, 1)  # Python's tables: a DatetimeIndex
 
 
 def test_a_nanosecond_date_grid_keeps_its_shape():
     grid = np.array([[NOTE, "NaT"]], dtype="datetime64[ns]")
-    got = smallcap.window_return("^RUT", "1M", grid)
+    with pytest.warns(UserWarning, match="no answer"):
+        got = smallcap.window_return("^RUT", "1M", grid)
     assert got.iloc[0] == smallcap.window_return("^RUT", "1M", NOTE)
-    assert isinstance(got.iloc[1], BadArgument)
+    [error] = got.attrs["errors"].values()
+    assert np.isnan(got.iloc[1]) and isinstance(error, BadArgument)
 
 
 # -- case 10: a pair's messages name the pair and its common first day ---------------------------

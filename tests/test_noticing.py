@@ -93,10 +93,13 @@ def test_summarising_zero_episodes_counts_zero_and_leaves_the_rest_empty(recwarn
 
 
 def test_forward_returns_with_no_episode_is_a_table_of_zero_counts(reference_store) -> None:
-    table = smallcap.forward_returns(50, 5, 0.5, store=reference_store)
-    summary = table.set_index("signal")
-    assert summary.loc["count"].tolist() == [0.0] * (len(table.columns) - 1)
+    table = smallcap.forward_returns(50, 5, 0.5, store=reference_store)  # pandas: episodes
+    assert len(table) == 0 and table.index.name == "signal" and table.index.dtype.kind == "M"
+    summary = smallcap.summary(table)
+    assert summary.loc["count"].tolist() == [0.0] * len(table.columns)
     assert summary.drop(index="count").isna().all().all()
+    spilled = service.call("forward_returns", ["50", "5", "0.5"], store=reference_store)
+    assert spilled.set_index("signal").loc["count"].tolist() == [0.0] * len(table.columns)
 
 
 @pytest.mark.parametrize("call", [

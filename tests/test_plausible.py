@@ -165,9 +165,9 @@ def test_load_csv_of_the_wrong_file_is_refused_and_replace_takes_it(
     assert main(["--store", str(store), "load-csv", "^RUT", str(shared_data / "IWM.csv")]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err == (
-        "smallcap: ^RUT: would revise 6473 stored close(s) by more than 0.1% (at most 5 may be)"
+        "error: ^RUT: would revise 6473 stored close(s) by more than 0.1% (at most 5 may be)"
         ", first 2000-05-26: 457.37 -> 32.9291 (-92.8%); nothing stored; if IWM.csv is right "
-        "for ^RUT, load it with --replace (replace=True)\n")
+        "for ^RUT, load it with --replace\n")
     assert prices(store) == before
     code = main(["--store", str(store), "load-csv", "^RUT", str(shared_data / "IWM.csv"),
                  "--replace"])
@@ -217,13 +217,13 @@ def test_load_dir_loads_what_is_valid_and_names_each_refused_file(
     refused = err.splitlines()
     assert [line.split(":")[0] for line in refused] == [
         "refused QQQ.csv", "refused RUT.csv", "refused bad name.csv", "refused dir.csv",
-        "smallcap"]
+        "error"]
     assert "line 3: Close '0' is not a number > 0" in refused[0]
     assert "^RUT: would revise" in refused[1]
     assert "is not a ticker symbol" in refused[2]
     assert "is a folder, not a file" in refused[3]
-    assert refused[4] == ("smallcap: loaded 2 of 6 file(s); refused QQQ.csv, RUT.csv, "
-                          "bad name.csv, dir.csv")
+    assert refused[4] == ("error: refused QQQ.csv, RUT.csv, bad name.csv, dir.csv; loaded 2 "
+                          "of 6 file(s)")
     stored = prices(held.path)
     assert [r for r in stored if r[0] == "^RUT"] == rut
     assert {r[0] for r in stored} == {"^RUT", "IWM", "SPY"}

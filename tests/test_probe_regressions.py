@@ -24,7 +24,7 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
 
 
 def one_line_error(code: int, err: str) -> None:
-    assert code == 2 and err.count("\n") == 1 and err.startswith("smallcap: "), (code, err)
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: "), (code, err)
     assert "Traceback" not in err
 
 

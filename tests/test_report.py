@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pandas as pd
 import pytest
 from rich.console import Console
 
@@ -50,16 +51,16 @@ def table_rows(lines: list[str]) -> list[list[str]]:
 
 
 def test_the_note_day_names_four_complete_earlier_episodes(note_day, reference_store):
-    table = api.forward_returns(as_of=NOTE, store=reference_store)
-    done = table[[isinstance(s, dt.date) for s in table["signal"]]].dropna()
-    assert len(done) == 4 and dt.date(2024, 7, 16) not in set(done["signal"])
+    table = api.forward_returns(as_of=NOTE, store=reference_store)  # one row per episode
+    done = table.dropna()
+    assert len(done) == 4 and pd.Timestamp(NOTE) not in done.index
     day50 = note_day.claim("^RUT's return on day 50")
     assert "4 complete streaks" in day50.detail
     assert day50.figure == f"{done['small_return'].median():+.2%} median"
     peak = note_day.claim("^RUT's peak within 50 days")
     best = done.loc[done["peak_gain"].idxmax()]
     assert peak.figure == f"{done['peak_gain'].median():+.2%} median"
-    assert f"best {best['peak_gain']:+.2%} ({best['signal']})" in peak.detail
+    assert f"best {best['peak_gain']:+.2%} ({best.name.date()})" in peak.detail
     reached = int((done["peak_gain"] >= 0.40).sum())
     assert f"{reached} of 4 reached 40%" in peak.detail
     after = note_day.claim("After the 2024-07-16 streak")
@@ -67,8 +68,7 @@ def test_the_note_day_names_four_complete_earlier_episodes(note_day, reference_s
 
 
 def test_the_latest_day_says_what_followed_the_note(latest, reference_store):
-    row = api.forward_returns(store=reference_store).set_index("signal").loc[
-        dt.date(2024, 7, 16)]
+    row = api.forward_returns(store=reference_store).loc["2024-07-16"]
     after = latest.claim("After the 2024-07-16 streak")
     assert after.figure == f"{row['small_return']:+.2%} on day 50"
     assert f"drawdown {row['drawdown']:+.2%}" in after.detail
@@ -162,7 +162,7 @@ def test_offline_on_an_empty_store_is_one_line_and_exit_2(tmp_path, monkeypatch,
     out, err = capsys.readouterr()
     assert code == 2
     assert out == "" and err.count("\n") == 1
-    assert err.startswith("smallcap: ") and "load-csv" in err and "unreachable" in err
+    assert err.startswith("error: ") and "load-csv" in err and "unreachable" in err
 
 
 def test_no_refresh_on_an_empty_store_is_one_line_and_exit_2(tmp_path, capsys):

@@ -32,11 +32,14 @@ def test_scalars_match_python(base_url, reference_store) -> None:
 
 def test_tables_match_python(base_url, reference_store) -> None:
     status, body = http_get(f"{base_url}/forward_returns?horizon=50")
-    expected = smallcap.forward_returns(50, store=reference_store)
-    assert body["columns"] == list(expected.columns)
-    assert len(body["rows"]) == len(expected)
+    expected = smallcap.forward_returns(50, store=reference_store)  # one row per episode
+    assert body["columns"] == ["signal", *expected.columns]  # HTTP keeps the spilled layout
+    assert len(body["rows"]) == len(expected) + 4  # the summary rows below the episodes
     assert body["rows"][-1][0] == "share positive"
-    assert body["rows"][0][1] == pytest.approx(expected["small_return"].iloc[0])
+    assert body["rows"][0][0] == str(expected.index[0].date())
+    assert body["rows"][0][1] == expected["small_return"].iloc[0]
+    summary = smallcap.summary(expected)
+    assert body["rows"][-3][1] == summary.loc["median", "small_return"]
 
 
 @pytest.mark.parametrize("path,status,code,text", [
@@ -188,7 +191,7 @@ def test_serve_on_a_port_in_use(capsys) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         code, err = serve_cli(capsys, "--port", str(port))
-    assert code == 2 and err == (f"smallcap: --port: 127.0.0.1:{port} is already in use "
+    assert code == 2 and err == (f"error: --port: 127.0.0.1:{port} is already in use "
                                  "(another smallcap serve?); choose another with --port\n")
 
 
@@ -213,7 +216,7 @@ def test_serve_on_a_privileged_port(capsys, monkeypatch) -> None:
 
     monkeypatch.setattr(socket.socket, "bind", refused)
     code, err = serve_cli(capsys, "--port", "80")
-    assert code == 2 and err == ("smallcap: --port: 127.0.0.1:80: port 80 needs administrator "
+    assert code == 2 and err == ("error: --port: 127.0.0.1:80: port 80 needs administrator "
                                  "rights; use a port above 1023, e.g. 8750\n")
 
 

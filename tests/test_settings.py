@@ -54,7 +54,7 @@ def test_a_bad_setting_stops_the_cli_with_one_line(monkeypatch, capsys, tmp_path
     code = main(["--store", str(tmp_path / "s.sqlite"), "refresh", "^RUT", "-q"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err == ("smallcap: SMALLCAP_YAHOO_RETRIES: 'inf' is not a whole number >= 0 and at "
+    assert err == ("error: SMALLCAP_YAHOO_RETRIES: 'inf' is not a whole number >= 0 and at "
                    "most 20 (default 3)\n")
 
 

@@ -57,7 +57,7 @@ def cli_run(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> tuple
 
 def assert_one_line_exit_2(code: int, err: str, words: str) -> None:
     assert code == 2, err
-    assert err.startswith("smallcap: ") and err.count("\n") == 1, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
     assert "Traceback" not in err and words in err, err
 
 
@@ -92,11 +92,14 @@ def test_a_read_creates_no_folder_and_no_file(tmp_path: Path, capsys) -> None:
     assert store.status("^RUT")["rows"] == 0 and store.refresh_log().empty
     with pytest.raises(NoData, match="refresh first"):
         store.history("^RUT")
-    code, out, _ = cli_run(capsys, path, "status")
-    assert code == 0 and "empty" in out
+    code, _, err = cli_run(capsys, path, "status")  # --store in a missing folder: refused
+    assert_one_line_exit_2(code, err, "does not exist")
     code, _, err = cli_run(capsys, path, "call", "price", "^RUT")
-    assert_one_line_exit_2(code, err, "refresh first")
+    assert_one_line_exit_2(code, err, "does not exist")
     assert not (tmp_path / "not").exists()
+    code, out, _ = cli_run(capsys, tmp_path / "store.sqlite", "status")  # a missing store
+    assert code == 0 and "does not exist yet" in out and str(tmp_path) in out
+    assert not (tmp_path / "store.sqlite").exists()
     store.write("^RUT", rows("2024-07-01", [1.0]), "test")  # a write creates both
     assert store.history("^RUT").close.tolist() == [1.0] and path.exists()
     store.close()

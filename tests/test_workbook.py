@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from _excel_helpers import rotation_monitor
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
-from smallcap import api, cli, udfs, workbook
+import smallcap
+from smallcap import api, catalogue, cli, udfs, workbook
 from smallcap.errors import SmallcapError
 from smallcap.store import Store
 
@@ -33,6 +35,12 @@ MONITOR_PAIRS = [("^RUT", "^GSPC"), ("IWM", "SPY"), ("^RUT", "^NDX"), ("IWM", "Q
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def spilled(name: str, *args: Any, store: Any) -> Any:
+    """A table function's answer in the layout a cell spills (summary rows included)."""
+    fn = catalogue.find(name)
+    return fn.call(store, [*args, *[None] * (len(fn.arguments) - len(args))])
 
 
 def norm(value: Any) -> Any:
@@ -134,7 +142,7 @@ def expected_story(reference_store) -> dict[str, tuple[Any, Any]]:
 def story_answers(s, note: str) -> dict[str, tuple[Any, Any]]:
     """The API's answer to each Story question for ``note`` and for the latest day: the
     forward figures as known on each day; "what followed" is about the note day's signal."""
-    latest = api.data_status("^RUT", store=s)["last_date"].iloc[0]
+    latest = api.data_status("^RUT", store=s)["last_date"].iloc[0].date()
 
     def both(func):
         return func(note), func(latest)
@@ -144,22 +152,21 @@ def story_answers(s, note: str) -> dict[str, tuple[Any, Any]]:
 
     def summary(row, column):
         def get(day):
-            table = forward(day)
-            return table.set_index(table["signal"].astype(str)).loc[row, column]
+            return smallcap.summary(forward(day)).loc[row, column]
         return get
 
     def complete(day):
-        table = forward(day)
-        return table[[isinstance(v, dt.date) for v in table["signal"]]].dropna()
+        return forward(day).dropna()  # one row per episode: the complete ones
 
     def last_signal(day):
-        return api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", day, store=s)["signal"].iloc[-1]
+        return api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", day,
+                                   store=s).index[-1].date()
 
     def followed(column):
         def get(day):
             table = forward(day)
-            found = table.loc[table["signal"] == last_signal(note), column]
-            return "pending" if not len(found) or math.isnan(found.iloc[0]) else found.iloc[0]
+            found = table.loc[table.index == pd.Timestamp(last_signal(note)), column]
+            return "pending" if not len(found) or pd.isna(found.iloc[0]) else found.iloc[0]
         return get
 
     return {
@@ -282,12 +289,13 @@ def test_explore_tables_spill_as_dynamic_arrays(built, reference_store):
     spills = {v.text.split("(")[0].lstrip("="): v.ref for row in sheet.iter_rows()
               for v in (c.value for c in row) if isinstance(v, ArrayFormula)}
     s = reference_store
-    tables = {
-        "STREAK_EPISODES": api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", None, store=s),
-        "FORWARD_RETURNS": api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01",
-                                               store=s),
-        "ROTATION_SERIES": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None,
-                                               store=s),
+    tables = {  # as a cell spills them (Python's tables are pandas-native)
+        "STREAK_EPISODES": spilled("STREAK_EPISODES", 5, 0.01, "^RUT", "1979-01-01", None,
+                                   store=s),
+        "FORWARD_RETURNS": spilled("FORWARD_RETURNS", 50, 5, 0.01, "^RUT", "^GSPC",
+                                   "1979-01-01", store=s),
+        "ROTATION_SERIES": spilled("ROTATION_SERIES", "1M", "^RUT", "^GSPC", "2024-01-01",
+                                   None, store=s),
     }
     assert set(spills) == {*tables, "ROTATION_SPREAD"}
     for name, frame in tables.items():
@@ -470,9 +478,9 @@ def test_headless_evaluation_matches_cache_and_api(built, cells, cached, evaluat
     # The evaluated Explore tables equal the API's tables, cell by cell.
     s = reference_store
     tables = {
-        "A16": api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", None, store=s),
-        "G16": api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s),
-        "O16": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None, store=s),
+        "A16": spilled("STREAK_EPISODES", 5, 0.01, "^RUT", "1979-01-01", None, store=s),
+        "G16": spilled("FORWARD_RETURNS", 50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s),
+        "O16": spilled("ROTATION_SERIES", "1M", "^RUT", "^GSPC", "2024-01-01", None, store=s),
     }
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 

@@ -114,7 +114,7 @@ def test_cli_refresh_prints_failures_and_a_summary(
     fill(path)
     code = main(["--store", str(path), "refresh", "^RUT", "^XYZ", "--quiet"])
     out, err = capsys.readouterr()
-    assert code == 1 and err == ""
+    assert code == 2 and err == ""  # an unknown symbol is a user error
     assert out.count("\n") == 1  # -q: exactly one line, the reasons included
     assert out.startswith("refreshed 1/2 ticker(s): ")
     assert "last date 2026-02-23, rows changed 2026-02-02 to 2026-02-23; failed: ^XYZ" in out

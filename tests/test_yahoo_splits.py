@@ -282,7 +282,7 @@ def test_refresh_full_replaces_the_history_after_the_same_checks(
     code = main(["--store", path, "refresh", "--full", "IWM"])
     out, err = capsys.readouterr()
     assert code == 1 and out.rstrip().splitlines()[-1].startswith("refreshed 0/1 ticker(s)")
-    assert err.startswith("failed: IWM: would revise 6 stored close(s) by more than 0.1% (at "
+    assert err.startswith("error: IWM: would revise 6 stored close(s) by more than 0.1% (at "
                           "most 5 may be), first 2019-03-01: ")
     assert "with no split Yahoo reports to explain them; nothing stored" in err
     assert prices(loaded.path) == before

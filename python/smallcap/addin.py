@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from . import addin_conf, settings
+from . import addin_conf, addin_folders, settings
 from .addin_conf import AddinError
 
 ADDIN_FILENAME = "smallcap.xlam"
@@ -470,6 +470,7 @@ def install(
     )
     if dry_run:
         return plan
+    created = [*addin_folders.missing(where.xlstart), *addin_folders.missing(where.config.parent)]
     try:
         where.xlstart.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, where.addin)
@@ -478,6 +479,7 @@ def install(
             f"cannot write {where.addin} ({exc.strerror}): close Excel and try again"
         ) from exc
     _write_config(where.config, entries, where.platform)
+    addin_folders.record(where.config, created)
     return plan
 
 
@@ -485,7 +487,8 @@ def uninstall(
     *, platform: str | None = None, home: Path | str | None = None, dry_run: bool = False
 ) -> Plan:
     """Remove the add-in from the start-up folder and our keys from the user config
-    (the file goes when nothing else is left in it)."""
+    (the file goes when nothing else is left in it), then the folders install created,
+    when empty (:mod:`smallcap.addin_folders`)."""
     where = layout(platform, home)
     plan = Plan(where, dry_run=dry_run)
     entries = read_config(where.config)  # unreadable: refused before anything is removed
@@ -501,6 +504,7 @@ def uninstall(
                 raise AddinError(
                     f"cannot remove {where.addin} ({exc.strerror}): close Excel and try again"
                 ) from exc
+    created = addin_folders.forget(where.config, dry_run=dry_run)
     if where.config.exists() and left != entries:
         if left:
             plan.actions.append(f"remove {', '.join(sorted(ours & set(entries)))} "
@@ -513,4 +517,5 @@ def uninstall(
                 where.config.unlink()
                 with contextlib.suppress(OSError):
                     where.config.parent.rmdir()  # only when empty
+    plan.actions += addin_folders.remove_empty(created, dry_run=dry_run)
     return plan

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from . import analytics, catalogue, params, settings
+from . import analytics, catalogue, params, pyface, settings
 from .catalogue import Reader
 from .errors import BadArgument, NoData
 from .settings import DEFAULT_LARGE, DEFAULT_RATE, DEFAULT_SINCE, DEFAULT_TICKER, default_tickers
@@ -63,26 +63,40 @@ def _store(store: StoreLike) -> Store:
 # (see smallcap.catalogue.ARGUMENTS). Adding a function: its pure function in
 # analytics, one declaration here, then ``smallcap addin build`` for the VBA wrappers.
 
-declare = functools.partial(catalogue.declare, store_of=_store)
+declare = functools.partial(catalogue.declare,
+                            python=lambda fn: pyface.function(fn, _store))
 
 
 @declare("RUT_STREAK", result=catalogue.WHOLE_NUMBER)
 def streak_length(reader: Reader, threshold=0.01, ticker=DEFAULT_TICKER, as_of=None) -> int:
-    """Days in a row, ending on as_of, whose daily return beat threshold (0 if as_of did not)."""
+    """Days in a row, ending on as_of, whose daily return beat threshold (0 if as_of did not).
+
+    >>> smallcap.streak_length(as_of="2024-07-16")  # the note's five-day streak
+    5
+    """
     return analytics.streak_length(reader.history(ticker), threshold, as_of)
 
 
 @declare("STREAK_COUNT", result=catalogue.WHOLE_NUMBER)
 def streak_count(reader: Reader, length=5, threshold=0.01, ticker=DEFAULT_TICKER,
                  since=DEFAULT_SINCE, as_of=None) -> int:
-    """Number of streaks that reached length days (signal day in [since, as_of])."""
+    """Number of streaks that reached length days (signal day in [since, as_of]).
+
+    >>> smallcap.streak_count(5, as_of="2024-07-16")  # "the fifth such streak"
+    5
+    """
     return analytics.streak_count(reader.history(ticker), length, threshold, since, as_of)
 
 
 @declare("STREAK_EPISODES", result=catalogue.TABLE)
 def streak_episodes(reader: Reader, length=5, threshold=0.01, ticker=DEFAULT_TICKER,
                     since=DEFAULT_SINCE, as_of=None) -> pd.DataFrame:
-    """Table of streak episodes: start, signal date, end, days, run return (spills)."""
+    """Table of streak episodes: start, signal date, end, days, run return (spills).
+
+    >>> table = smallcap.streak_episodes(5, as_of="2024-07-16")
+    >>> len(table), str(table.index[-1].date()), round(float(table["run_return"].iloc[-1]), 4)
+    (5, '2024-07-16', 0.1154)
+    """
     return analytics.streak_episodes(reader.history(ticker), length, threshold, since, as_of)
 
 
@@ -122,34 +136,55 @@ def _ratio(small: float, large: float) -> float:
 @declare("ROTATION_SPREAD", result=catalogue.FRACTION, many=_pairs(_spread))
 def rotation_spread(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                     as_of=None) -> float:
-    """Small-cap minus large-cap return over window ending on as_of (a fraction)."""
+    """Small-cap minus large-cap return over window ending on as_of (a fraction).
+
+    >>> round(smallcap.rotation_spread("1M", as_of="2024-07-16"), 4)
+    0.085
+    """
     return analytics.rotation_spread(reader.history(small), reader.history(large), window, as_of)
 
 
 @declare("ROTATION_RATIO", result=catalogue.NUMBER, many=_pairs(_ratio))
 def rotation_ratio(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                    as_of=None) -> float:
-    """Small-cap return divided by large-cap return over window (3 = "triple the gains")."""
+    """Small-cap return divided by large-cap return over window (3 = "triple the gains").
+
+    >>> round(smallcap.rotation_ratio("1M", as_of="2024-07-16"), 3)  # "triple the S&P 500"
+    2.959
+    """
     return analytics.rotation_ratio(reader.history(small), reader.history(large), window, as_of)
 
 
 @declare("ROTATION_SERIES", result=catalogue.TABLE)
 def rotation_series(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                     start=None, end=None) -> pd.DataFrame:
-    """Table for charting: date, small return, large return, spread over window (spills)."""
+    """Table for charting: date, small return, large return, spread over window (spills).
+
+    >>> series = smallcap.rotation_series("1M", start="2024-07-16", end="2024-07-16")
+    >>> round(float(series.loc["2024-07-16", "small_return"]), 4)
+    0.1284
+    """
     return analytics.rotation_series(reader.history(small), reader.history(large), window,
                                      start, end)
 
 
 @declare("WINDOW_RETURN", result=catalogue.FRACTION, many=_window_returns)
 def window_return(reader: Reader, ticker=DEFAULT_TICKER, window="1M", as_of=None) -> float:
-    """Return over window ending on as_of: C(as_of) / C(window start) - 1 (a fraction)."""
+    """Return over window ending on as_of: C(as_of) / C(window start) - 1 (a fraction).
+
+    >>> round(smallcap.window_return("^RUT", "1M", "2024-07-16"), 4)  # "up 12.8% in a month"
+    0.1284
+    """
     return analytics.window_return(reader.history(ticker), window, as_of)
 
 
 @declare("HIGHEST_SINCE", result=catalogue.A_DATE)
 def highest_since(reader: Reader, ticker=DEFAULT_TICKER, as_of=None) -> dt.date:
-    """Latest date before as_of with a close at or above as_of's close ("highest since")."""
+    """Latest date before as_of with a close at or above as_of's close ("highest since").
+
+    >>> smallcap.highest_since(as_of="2024-07-16")  # "highest close since January 2022"
+    datetime.date(2022, 1, 4)
+    """
     return analytics.highest_since(reader.history(ticker), as_of)
 
 
@@ -157,7 +192,17 @@ def highest_since(reader: Reader, ticker=DEFAULT_TICKER, as_of=None) -> dt.date:
 def forward_returns(reader: Reader, horizon=50, length=5, threshold=0.01, small=DEFAULT_TICKER,
                     large=DEFAULT_LARGE, since=DEFAULT_SINCE, as_of=None) -> pd.DataFrame:
     """Table: returns, peak and drawdown horizon days after each streak signal, as known on
-    as_of (pending: blank), then count/median/mean/share positive."""
+    as_of (pending: blank), then count/median/mean/share positive.
+
+    In Python the table holds the episodes only, indexed by signal day;
+    ``smallcap.summary(table)`` gives the four summary rows.
+
+    >>> table = smallcap.forward_returns(50, as_of="2024-07-16")
+    >>> round(float(table.loc["1998-10-20", "peak_gain"]), 4), table["peak_day"].iloc[-1]
+    (0.1776, <NA>)
+    >>> smallcap.summary(table).loc["count", "small_return"]  # the 2024 streak is pending
+    np.float64(4.0)
+    """
     return analytics.forward_returns(reader.history(small), reader.history(large), horizon,
                                      length, threshold, since, as_of)
 
@@ -166,7 +211,11 @@ def forward_returns(reader: Reader, horizon=50, length=5, threshold=0.01, small=
          help={"since": "first day compared (spreads of days on or after it)"})
 def spread_percentile(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                       as_of=None, since=DEFAULT_SINCE) -> float:
-    """Share of days in [since, as_of] whose window spread was at or below as_of's."""
+    """Share of days in [since, as_of] whose window spread was at or below as_of's.
+
+    >>> round(smallcap.spread_percentile("1M", as_of="2024-07-16"), 4)
+    0.9919
+    """
     return analytics.spread_percentile(reader.history(small), reader.history(large), window,
                                        as_of, since)
 
@@ -175,7 +224,11 @@ def spread_percentile(reader: Reader, window="1M", small=DEFAULT_TICKER, large=D
          help={"since": "first day compared (returns of days on or after it)"})
 def return_percentile(reader: Reader, ticker=DEFAULT_TICKER, window="1M", as_of=None,
                       since=DEFAULT_SINCE) -> float:
-    """Share of days in [since, as_of] whose window return was at or below as_of's."""
+    """Share of days in [since, as_of] whose window return was at or below as_of's.
+
+    >>> round(smallcap.return_percentile("^RUT", "1M", "2024-07-16"), 4)
+    0.982
+    """
     return analytics.return_percentile(reader.history(ticker), window, as_of, since)
 
 
@@ -183,20 +236,33 @@ def return_percentile(reader: Reader, ticker=DEFAULT_TICKER, window="1M", as_of=
          help={"window": "trading days of daily returns in the regression"})
 def rate_beta(reader: Reader, window=252, ticker=DEFAULT_TICKER, rate=DEFAULT_RATE,
               as_of=None) -> float:
-    """Slope of the daily return on the daily yield change (per percentage point)."""
+    """Slope of the daily return on the daily yield change (per percentage point).
+
+    >>> round(smallcap.rate_beta(as_of="2024-07-16"), 4)
+    -0.0767
+    """
     return analytics.rate_beta(reader.history(ticker), reader.history(rate), window, as_of)
 
 
 @declare("PRICE", result=catalogue.NUMBER, aliases={
     "CLOSE_PRICE": "Excel's built-in bond function PRICE() shadows an add-in's PRICE"})
 def price(reader: Reader, ticker=DEFAULT_TICKER, date=None) -> float:
-    """Close on date (adjusted close for a fund), or on the last trading day before it."""
+    """Close on date (adjusted close for a fund), or on the last trading day before it.
+
+    >>> round(smallcap.price("^RUT", "2024-07-16"), 2)  # "the Russell 2000 jumped 3.5%"
+    2263.67
+    """
     return analytics.price(reader.history(ticker), date)
 
 
 @declare("PRICE_HISTORY", result=catalogue.TABLE)
 def price_history(reader: Reader, ticker=DEFAULT_TICKER, start=None, end=None) -> pd.DataFrame:
-    """Table of daily prices: date, close, adjusted close (spills)."""
+    """Table of daily prices: date, close, adjusted close (spills).
+
+    >>> table = smallcap.price_history("^RUT", "2024-07-15", "2024-07-16")
+    >>> table["close"].round(2).tolist(), table.index.name
+    ([2187.02, 2263.67], 'date')
+    """
     return analytics.price_history(reader.history(ticker), start, end)
 
 
@@ -205,11 +271,18 @@ STATUS_COLUMNS = ["ticker", "first_date", "last_date", "rows", "refreshed_at"]
 
 @declare("DATA_STATUS", result=catalogue.TABLE)
 def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
-    """What the store holds for ticker: first date, last date, rows, last refresh (UTC)."""
+    """What the store holds for ticker: first date, last date, rows, last refresh (UTC).
+
+    >>> status = smallcap.data_status("^RUT")
+    >>> str(status["first_date"].iloc[0].date()), bool(status["rows"].iloc[0] > 9000)
+    ('1987-09-10', True)
+    """
     status = reader.status(ticker)
     if not status["rows"]:
-        raise NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
-                     f"or smallcap load-csv {ticker} FILE)")
+        hint = params.caret_hint(ticker)  # RUT for ^RUT
+        raise NoData(f"no data for {ticker} — {hint}" if hint else f"no data for {ticker} — "
+                     f"refresh first (smallcap refresh {ticker}, or smallcap load-csv {ticker} "
+                     "FILE)")
     return pd.DataFrame([{column: status[column] for column in STATUS_COLUMNS}],
                         columns=STATUS_COLUMNS)
 

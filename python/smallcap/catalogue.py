@@ -20,6 +20,7 @@ element's error stays in its own element.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import inspect
 import logging
@@ -235,17 +236,17 @@ _REGISTRY: dict[str, Function] = {}
 _LOOKUP: dict[str, Function] = {}
 
 
-def declare(*excel: str, result: str, store_of: Callable[[Any], Any],
+def declare(*excel: str, result: str, python: Callable[[Function], Callable[..., Any]],
             aliases: dict[str, str] | None = None,
             help: dict[str, str] | None = None,  # noqa: A002
             many: Callable[..., list[Any]] | None = None) -> Callable[[Callable[..., Any]], Any]:
     """Declare a catalogue function from its body ``body(reader, arg=default, ...)``.
 
     ``excel`` are its Excel names (the first is the main one; ``aliases`` adds names
-    with the reason they exist), ``result`` its kind, ``store_of`` resolves the
-    ``store=`` keyword (None: the current store), ``help`` overrides an argument's help,
-    ``many`` is an optional numpy path for lifted calls (see :func:`per_history`).
-    Returns the Python function: same arguments, plus keyword-only ``store``.
+    with the reason they exist), ``result`` its kind, ``python`` makes the Python
+    function of a Function (:func:`smallcap.pyface.function`), ``help`` overrides an
+    argument's help, ``many`` is an optional numpy path for lifted calls (see
+    :func:`per_history`). Returns what ``python`` makes.
     """
     if result not in RESULT_KINDS:
         raise ValueError(f"result must be one of {RESULT_KINDS}, got {result!r}")
@@ -261,9 +262,9 @@ def declare(*excel: str, result: str, store_of: Callable[[Any], Any],
             arguments.append(Argument(p.name, kind, p.default, text, empty))
         doc = inspect.cleandoc(body.__doc__ or "")
         fn = Function(body.__name__, (*excel, *(aliases or {})), tuple(arguments), result,
-                      doc.splitlines()[0] if doc else "", body, dict(aliases or {}), many)
+                      " ".join(doc.split("\n\n")[0].split()), body, dict(aliases or {}), many)
         register(fn)
-        return python_function(fn, store_of)
+        return python(fn)
 
     return decorate
 
@@ -289,8 +290,10 @@ def find(name: str) -> Function:
     _load()
     found = _LOOKUP.get(str(name).strip().lower())
     if found is None:
-        raise BadArgument("function", f"{name!r} is not a smallcap function; use one of "
-                          f"{', '.join(_REGISTRY)} (or their Excel names)")
+        close = difflib.get_close_matches(str(name).strip().lower(), list(_LOOKUP), n=1)
+        hint = f"did you mean {_LOOKUP[close[0]].name}? " if close else ""
+        raise BadArgument("function", f"{name!r} is not a smallcap function; {hint}use one "
+                          f"of {', '.join(_REGISTRY)} (or their Excel names)")
     return found
 
 
@@ -302,45 +305,6 @@ def excel_names() -> dict[str, Function]:
 def _load() -> None:
     if not _REGISTRY:  # the declarations live above this module: never imported from here
         raise RuntimeError("no function is declared yet: import smallcap.api first")
-
-
-# -- the Python adapter -------------------------------------------------------------------
-
-
-def python_function(fn: Function, store_of: Callable[[Any], Any]) -> Callable[..., Any]:
-    """``fn`` as a Python function: single values give a single answer (errors raise);
-    any list, tuple, numpy array or pandas Series gives a labelled pandas result."""
-    arguments = fn.arguments
-
-    count = len(arguments)
-    body, parsers = fn.body, fn.parsers
-
-    @functools.wraps(fn.body)
-    def call(*args: Any, store: Any = None, **kwargs: Any) -> Any:
-        raw = fn.bind(args, kwargs) if kwargs or len(args) > count else args
-        for value in raw:
-            if type(value) not in SCALARS and _is_array(value):
-                break
-        else:  # single values (the hot path): the store itself reads, histories cached
-            # arguments left out take the body's own defaults, the same as the catalogue's
-            return finite(body(store_of(store), *[p(v) for p, v in zip(parsers, raw, strict=False)]), fn)
-        raw = list(raw) + [None] * (count - len(raw))
-        if not fn.lifts:
-            return fn.call(store_of(store), [single(a.name, v, fn) for a, v in zip(
-                arguments, raw, strict=True)])
-        lifted = lift(fn, raw, Reader(store_of(store)), one_dimension="column")
-        for value in lifted.values.flat:  # a bug is raised, not filed as an answer
-            if isinstance(value, BaseException) and not isinstance(value, SmallcapError):
-                raise value
-        return lifted.labelled()
-
-    parameters = [inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                    default=a.default) for a in arguments]
-    parameters.append(inspect.Parameter("store", inspect.Parameter.KEYWORD_ONLY, default=None))
-    call.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    del call.__wrapped__  # the signature above is the public one, not the body's
-    call.catalogue = fn  # type: ignore[attr-defined]
-    return call
 
 
 # -- lifting over arrays ------------------------------------------------------------------
@@ -430,26 +394,14 @@ class Failed:
 
 @dataclass
 class Lifted:
-    """The result of a lifted call: ``values`` (2-D object array of answers or errors)
-    and, per axis, the labels of the first argument that varies along it."""
+    """The result of a lifted call: ``values`` (2-D object array of answers or errors),
+    per axis the labels and name of the first argument that varies along it, and
+    ``axes``: per axis, (name, labels) of every argument that varies along it."""
 
     values: np.ndarray
     labels: tuple[list[Any] | None, list[Any] | None]
     names: tuple[str | None, str | None]
-
-    def labelled(self) -> Any:
-        """A pandas Series (one row or one column) or DataFrame, labelled by the array
-        arguments; an element that failed holds its exception."""
-        import pandas as pd
-
-        rows, cols = self.values.shape
-        index = pd.Index(self.labels[0], name=self.names[0]) if self.labels[0] else None
-        columns = pd.Index(self.labels[1], name=self.names[1]) if self.labels[1] else None
-        if cols == 1 and (rows > 1 or columns is None):
-            return pd.Series(self.values[:, 0], index=index, dtype=object)
-        if rows == 1:
-            return pd.Series(self.values[0, :], index=columns, dtype=object)
-        return pd.DataFrame(self.values, index=index, columns=columns, dtype=object)
+    axes: tuple[tuple[tuple[str, list[Any]], ...], ...] = ((), ())
 
 
 def lift(fn: Function, raw: Sequence[Any], reader: Reader, *, one_dimension: str,
@@ -487,14 +439,15 @@ def lift(fn: Function, raw: Sequence[Any], reader: Reader, *, one_dimension: str
             results.append(error)
     out = np.empty(len(results), dtype=object)
     out[:] = results
-    labels: list[list[Any] | None] = [None, None]
-    names: list[str | None] = [None, None]
+    axes: tuple[list[tuple[str, list[Any]]], ...] = ([], [])
     for i, g in grids.items():
         for axis in (0, 1):
-            if labels[axis] is None and g.shape[axis] == shape[axis] > 1:
-                labels[axis] = (g[:, 0] if axis == 0 else g[0, :]).tolist()
-                names[axis] = fn.arguments[i].name
-    return Lifted(out.reshape(shape), (labels[0], labels[1]), (names[0], names[1]))
+            if g.shape[axis] == shape[axis] > 1:
+                axes[axis].append((fn.arguments[i].name,
+                                   (g[:, 0] if axis == 0 else g[0, :]).tolist()))
+    first = [axis[0] if axis else (None, None) for axis in axes]
+    return Lifted(out.reshape(shape), (first[0][1], first[1][1]), (first[0][0], first[1][0]),
+                  (tuple(axes[0]), tuple(axes[1])))
 
 
 ASK = object()  # "no quick answer for this element: call the body"
@@ -578,5 +531,5 @@ __all__ = [
     "A_DATE", "ARGUMENTS", "DATE", "FRACTION", "HORIZON", "NUMBER", "RESULT_KINDS", "TABLE",
     "THRESHOLD", "TICKER", "WHOLE", "WHOLE_NUMBER", "WINDOW", "Argument", "Function", "Kind",
     "Lifted", "Reader", "SmallcapError", "broadcast_shape", "declare", "excel_names", "find",
-    "functions", "grid", "is_error", "lift", "python_function", "register", "single",
+    "functions", "grid", "is_error", "lift", "register", "single",
 ]

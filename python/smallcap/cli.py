@@ -2,10 +2,12 @@
 package and prints. Each group of sub-commands lives in ``smallcap.commands.<name>``
 and registers itself with :func:`register`.
 
-Exit codes (README): 0 done, 1 partly done (some tickers or files failed, each named),
-2 an error (one line on stderr, ``smallcap: ...``), 3 offline (``refresh``: Yahoo Finance
-unreachable), 130 interrupted (Ctrl+C). The global options ``--store PATH`` and ``-v`` go
-before or after the command."""
+Exit codes (README): 0 done (also when the reader of the output leaves early:
+``smallcap report | head``), 1 partly done (some tickers or files failed, each named), 2 an
+error (a user error: one line on stderr, ``error: ...``, with the fix when there is one), 3
+offline (``refresh``: Yahoo Finance unreachable), 130 interrupted (Ctrl+C). The global
+options ``--store PATH`` and ``-v`` go before or after the command; a ``--store`` that is
+empty or in a folder that does not exist is refused before anything is touched."""
 
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ from importlib import import_module
 from typing import NoReturn
 
 from . import settings
-from .errors import SmallcapError
+from .errors import BadArgument, SmallcapError
 
 COMMAND_MODULES = (
-    "smallcap.commands.core",      # load-csv, load-dir, report, status, call
+    "smallcap.commands.core",      # load-csv, load-dir, report, status, serve
+    "smallcap.commands.call",      # call
     "smallcap.commands.refresh",   # refresh (Yahoo Finance)
     "smallcap.commands.addin",     # addin build / install / uninstall
     "smallcap.commands.workbook",  # workbook build
@@ -37,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
     """A usage error in one line on stderr, exit 2 (argparse's own prints the usage too)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_ERROR, f"{self.prog}: {message} (see {self.prog} -h)\n")
+        self.exit(EXIT_ERROR, f"error: {self.prog}: {message} (see {self.prog} -h)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="smallcap",
         description="Small-cap rally analytics on a local price store.",
         epilog="Exit codes: 0 done, 1 partly done, 2 error, 3 offline (refresh), "
-        "130 interrupted. --store and -v go before or after the command.",
+        "130 interrupted. --store and -v go before or after the command. "
+        "smallcap call lists the functions.",
     )
     parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
     parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
@@ -95,17 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             package_log.addHandler(logging.NullHandler())
     previous = settings.chosen_store()
     try:
-        if getattr(args, "store", None):  # the store of this command (smallcap.use_store's)
-            settings.choose_store(args.store)
+        chosen = getattr(args, "store", None)
+        if chosen is not None:  # the store of this command (smallcap.use_store's)
+            settings.choose_store(store_option(chosen))
         return int(args.run(args) or 0)
     except SmallcapError as exc:
         return _error(exc.message)
     except KeyboardInterrupt:
-        print("smallcap: interrupted; the store keeps what it held before", file=sys.stderr)
+        print("error: interrupted; the store keeps what it held before", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # the reader of our output left (smallcap status | head -1)
+    except BrokenPipeError:  # the reader of our output left (smallcap report | head): done
         _silence_stdout()
-        return EXIT_ERROR
+        return EXIT_OK
     except OSError as exc:  # a file or folder the command was pointed at
         if verbose:
             traceback.print_exc()
@@ -121,8 +126,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> int:
-    print(f"smallcap: {' '.join(message.split())}", file=sys.stderr)
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def store_option(text: str) -> str:
+    """``--store PATH``, checked before anything is touched: an empty path, or a file in a
+    folder that does not exist, is refused (a folder, or another program's file, is
+    refused by the store itself when it is opened)."""
+    if not text.strip():
+        raise BadArgument("--store", "the store path is empty: give a file, e.g. "
+                          f"--store smallcap.sqlite (or leave --store out for {settings.STORE_ENV}"
+                          " or the default)")
+    try:
+        folder = os.path.dirname(os.path.abspath(os.path.expanduser(text)))
+    except (OSError, ValueError) as exc:
+        raise BadArgument("--store", f"{text!r} is not a path ({exc})") from None
+    if not os.path.isdir(folder):
+        raise BadArgument("--store", f"{text}: the folder {folder} does not exist; create it "
+                          "first (the store file itself is created by the first load)")
+    return text
 
 
 def _os_text(exc: OSError) -> str:

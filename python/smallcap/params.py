@@ -11,16 +11,26 @@ import datetime as dt
 import math
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .errors import BadArgument, OutOfRange
-from .settings import CALENDAR_WINDOWS, TICKER_RE
+from .settings import CALENDAR_WINDOWS, INDEX_SYMBOLS, TICKER_RE
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_WHOLE = 100_000  # trading days, run lengths, horizons: ~400 years is plenty
+
+
+def caret_hint(ticker: str, known: Iterable[str] = ()) -> str:
+    """``did you mean ^RUT?`` for an index symbol typed without its caret (``RUT``), when
+    ``^RUT`` is a known index or in ``known``; "" otherwise."""
+    caret = f"^{ticker}"
+    if not ticker.startswith("^") and (caret in INDEX_SYMBOLS or caret in known):
+        return f"did you mean {caret}? (an index's symbol starts with ^)"
+    return ""
 
 
 def ticker(value: Any, argument: str = "ticker") -> str:

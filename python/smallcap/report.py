@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import api, params
+import pandas as pd
+
+from . import api, frames, params
 from .errors import NoAnswer, SmallcapError
 from .settings import (
     DEFAULT_LARGE,
@@ -79,13 +81,8 @@ def _ask(label: str, said: str, compute: Callable[[], tuple[str, str]]) -> Claim
     try:
         figure, detail = compute()
         return Claim(label, figure, detail, said)
-    except SmallcapError as exc:
-        return Claim(label, exc.cell_text(), "", said, ok=False)
-
-
-def _episodes(table: Any) -> Any:
-    """The episode rows of a FORWARD_RETURNS table (not the summary rows)."""
-    return table[[isinstance(s, dt.date) for s in table["signal"]]]
+    except SmallcapError as exc:  # the code as the figure, the message where text wraps
+        return Claim(label, exc.excel_code, exc.message, said, ok=False)
 
 
 def story(
@@ -132,12 +129,12 @@ def story(
         days = api.streak_length(NOTE_THRESHOLD, small, day, **kw)
         if not days:
             return "0 days", f"the day's move was not above {NOTE_THRESHOLD:.0%}"
-        started = api.price_history(small, None, day, **kw)["date"].iloc[-days]
+        started = api.price_history(small, None, day, **kw).index[-days].date()
         return f"{days} day{'s' if days != 1 else ''}", f"since {started}"
 
     def episodes() -> tuple[str, str]:
         table = api.streak_episodes(NOTE_LENGTH, NOTE_THRESHOLD, small, NOTE_SINCE, day, **kw)
-        signals = [d.isoformat() for d in table["signal"]]
+        signals = [d.date().isoformat() for d in table.index]
         if not signals:
             return "0", "none"
         if len(signals) > MAX_SIGNALS_LISTED:
@@ -156,7 +153,7 @@ def story(
         series = api.rotation_series(NOTE_WINDOW, small, large, NOTE_SINCE, day, **kw)
         return f"{value * 100:+.2f} pp", (
             f"at or above {share:.1%} of the {len(series):,} one-month spreads since "
-            f"{series['date'].iloc[0]}")
+            f"{series.index[0].date()}")
 
     def ratio() -> tuple[str, str]:
         row = api.rotation_series(NOTE_WINDOW, small, large, day, day, **kw).iloc[0]
@@ -183,23 +180,23 @@ def story(
         return forward["table"]
 
     def peaks() -> tuple[str, str]:
-        rows = _episodes(table())
+        rows = table()
         done = rows[rows["peak_gain"].notna()]
         if not len(done):
             return "—", f"no streak's {NOTE_HORIZON} trading days were over by {day}"
-        summary = table().set_index("signal")
+        summary = frames.summary(rows)
         best = done.loc[done["peak_gain"].idxmax()]
         reached = int((done["peak_gain"] >= NOTE_TARGET).sum())
         return f"{pct(summary.loc[SUMMARY_MEDIAN, 'peak_gain'])} median", (
-            f"best {pct(best['peak_gain'])} ({best['signal']}); {reached} of {len(done)} "
+            f"best {pct(best['peak_gain'])} ({best.name.date()}); {reached} of {len(done)} "
             f"reached {NOTE_TARGET:.0%}")
 
     def day50() -> tuple[str, str]:
-        summary = table().set_index("signal")
+        rows = table()
+        summary = frames.summary(rows)
         count = int(summary.loc[SUMMARY_COUNT, "small_return"])
         if not count:
             return "—", f"no streak's {NOTE_HORIZON} trading days were over by {day}"
-        rows = _episodes(table())
         positive = int((rows["small_return"] > 0).sum())
         return f"{pct(summary.loc[SUMMARY_MEDIAN, 'small_return'])} median", (
             f"{count} complete streak{'s' if count != 1 else ''}, {positive} up; {large} "
@@ -222,7 +219,7 @@ def story(
     try:
         claims.append(_after(table(), day))
     except SmallcapError as exc:
-        claims.append(Claim("After the last streak", exc.cell_text(), ok=False))
+        claims.append(Claim("After the last streak", exc.excel_code, exc.message, ok=False))
     claims.append(_ask(f"Rate beta, {small} on {rate}", "small caps are rate-sensitive",
                        lambda: _beta(chosen, small, rate, day)))
     return Story(day, [c for c in claims if c is not None], notices,
@@ -232,14 +229,14 @@ def story(
 def _after(table: Any, day: dt.date) -> Claim | None:
     """What followed the note's streak (or, before the note, the last streak) as known on
     ``day``: pending until its horizon is over."""
-    rows = _episodes(table)
+    rows = table
     if not len(rows):
         return None
-    signals = list(rows["signal"])
+    signals = [d.date() for d in rows.index]
     row = rows.iloc[signals.index(NOTE_DAY) if NOTE_DAY in signals else -1]
-    signal = row["signal"]
+    signal = row.name.date()
     label = f"After the {signal} streak"
-    if math.isnan(row["small_return"]):
+    if pd.isna(row["small_return"]):
         return Claim(label, "pending", f"its {NOTE_HORIZON} trading days are not over by "
                      f"{day}: unknown that day")
     if row["peak_gain"] < 0:
@@ -253,7 +250,7 @@ def _after(table: Any, day: dt.date) -> Claim | None:
 
 def _beta(store: Store, small: str, rate: str, day: dt.date) -> tuple[str, str]:
     value = api.rate_beta(BETA_WINDOW, small, rate, day, store=store)
-    rate_day = api.price_history(rate, None, day, store=store)["date"].iloc[-1]
+    rate_day = api.price_history(rate, None, day, store=store).index[-1].date()
     to = f" (to {rate_day})" if rate_day < day else ""
     return f"{value:.3f}", (f"daily {small} return per +1 pp of {rate} over {BETA_WINDOW} "
                             f"days{to}")
@@ -265,9 +262,9 @@ def month_start(store: Store, small: str, large: str, day: dt.date) -> tuple[dt.
     from .analytics.windows import calendar_anchor
 
     anchor = calendar_anchor(day, NOTE_WINDOW)
-    frames = [api.price_history(t, anchor - dt.timedelta(days=31), day, store=store)
+    tables = [api.price_history(t, anchor - dt.timedelta(days=31), day, store=store)
               for t in (small, large)]
-    common = sorted(set(frames[0]["date"]) & set(frames[1]["date"]))
+    common = sorted(set(tables[0].index.date) & set(tables[1].index.date))
     start = max(d for d in common if d <= anchor)
     return start, sum(1 for d in common if start < d <= day)
 
@@ -294,7 +291,8 @@ def _caveats(store: Store, small: str, first: dt.date, day: dt.date, note: bool)
 
 def table(told: Story) -> Any:
     """The story as a rich Table: numbers right-aligned, at most three lines a row at 80
-    columns."""
+    columns (a question without an answer shows its error code as the figure, and why
+    under How, which wraps: such a row may take more lines)."""
     from rich import box
     from rich.table import Table
 

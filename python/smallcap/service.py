@@ -63,7 +63,7 @@ def call(name: str, positional: Sequence[str | None] = (),
     for argument, value in zip(fn.arguments, raw, strict=True):
         if value is not None and not isinstance(value, str):
             raise BadArgument(argument.name, f"expected text, got {type(value).__name__}")
-    return function(name)(*raw, store=store)
+    return fn.call(api._store(store), raw)  # the spilled layout, as a cell shows it
 
 
 def describe() -> dict[str, Any]:

@@ -44,6 +44,11 @@ DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")  # refreshed b
 # the bundled sample history name files this way.
 INDEX_FILES = {"RUT": "^RUT", "GSPC": "^GSPC", "NDX": "^NDX", "DJI": "^DJI", "TNX": "^TNX",
                "IRX": "^IRX", "TYX": "^TYX", "VIX": "^VIX"}
+INDEX_SYMBOLS = tuple(INDEX_FILES.values())  # "RUT" typed for one of them: did you mean ^RUT?
+# Table columns holding fractions (shown as percentages) and whole numbers (days, rows)
+FRACTION_COLUMNS = ("small_return", "large_return", "spread", "peak_gain", "drawdown",
+                    "run_return")
+WHOLE_COLUMNS = ("days", "peak_day", "rows")
 
 # -- environment variables and their defaults --------------------------------------------
 

@@ -223,6 +223,10 @@ class Store:
         return StoreError(f"the store at {self.path} is damaged: {what}; {_RELOAD}")
 
     def _no_data(self, ticker: str) -> NoData:
+        hint = params.caret_hint(ticker) or (  # "RUT" for ^RUT
+            params.caret_hint(ticker, self.tickers()) if self._exists() else "")
+        if hint:
+            return NoData(f"no data for {ticker} — {hint}")
         return NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
                       f"or smallcap load-csv {ticker} FILE)")
 

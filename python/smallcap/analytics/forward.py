@@ -21,9 +21,9 @@ from .streaks import _dates, signal_days
 
 FORWARD_COLUMNS = ["signal", "small_return", "large_return", "spread", "peak_gain",
                    "peak_day", "drawdown"]
-#: Columns whose "share positive" summary says nothing (a peak day is always positive, a
-#: drawdown never is): left blank.
-NO_SHARE = ("peak_day", "drawdown")
+#: Columns whose "share positive" summary says nothing (a peak day or a run's length is
+#: always positive, a drawdown never is): left blank.
+NO_SHARE = ("peak_day", "drawdown", "days")
 _CHUNK = 1 << 21  # cells of one (episodes x horizon) block of closes
 
 
@@ -91,7 +91,7 @@ def forward_returns(
     values = np.column_stack([small_returns, large_returns, small_returns - large_returns,
                               peak_gain, peak_day, drawdown])
     summary = summarise(values)
-    summary[-1, [FORWARD_COLUMNS.index(c) - 1 for c in NO_SHARE]] = np.nan
+    summary[-1, [FORWARD_COLUMNS.index(c) - 1 for c in NO_SHARE if c in FORWARD_COLUMNS]] = np.nan
     labels = np.empty(len(starts) + len(SUMMARY_ROWS), dtype=object)
     labels[:len(starts)] = _dates(signal_dates)
     labels[len(starts):] = SUMMARY_ROWS
@@ -99,6 +99,22 @@ def forward_returns(
     return pd.DataFrame({"signal": labels, **{name: both[:, k] for k, name in
                                               enumerate(FORWARD_COLUMNS[1:])}},
                         columns=FORWARD_COLUMNS)
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """The summary rows of an episode table, as their own float64 DataFrame: one row per
+    statistic (``count``, ``median``, ``mean``, ``share positive``, over the episodes
+    whose figures are known; pending ones are left out), one column per numeric column of
+    ``table``; "share positive" is blank for ``peak_day``, ``drawdown`` and ``days``. The
+    same numbers as the rows FORWARD_RETURNS spills below its episodes."""
+    numbers = table.select_dtypes("number")
+    values = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    figures = summarise(values.reshape(len(numbers), numbers.shape[1]))
+    for k, column in enumerate(numbers.columns):
+        if column in NO_SHARE:
+            figures[-1, k] = np.nan
+    return pd.DataFrame(figures, index=pd.Index(SUMMARY_ROWS, name="statistic"),
+                        columns=numbers.columns)
 
 
 def path_figures(close: np.ndarray, starts: np.ndarray, steps: int

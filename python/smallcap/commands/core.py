@@ -1,10 +1,9 @@
-"""Core sub-commands: load-csv, load-dir, report, status, call."""
+"""Core sub-commands: load-csv, load-dir, report, status, serve (call: :mod:`.call`)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import sys
 from pathlib import Path
@@ -41,12 +40,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="what the store holds per ticker")
     p.set_defaults(run=run_status)
 
-    p = sub.add_parser("call", help="call one catalogue function, e.g. call streak_count 5")
-    p.add_argument("function", help="catalogue function, e.g. streak_count or STREAK_COUNT")
-    p.add_argument("args", nargs="*", help="positional arguments, in the Excel order")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.set_defaults(run=run_call)
-
     p = sub.add_parser("serve", help="serve the catalogue as JSON over HTTP on this machine")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
@@ -63,16 +56,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _console() -> Any:
+    """A rich Console whose closed pipe (``smallcap report | head``) raises BrokenPipeError
+    for :func:`smallcap.cli.main` to end quietly with exit 0 (rich itself exits 1)."""
     from rich.console import Console
 
-    return Console()
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(32, "the reader of the output left")
+
+    return _Console()
 
 
 def run_load_csv(args: argparse.Namespace) -> int:
     """One line per load: rows added, revised (and the first revision beyond the
     tolerance, without ``-v``) and removed (``--replace``), the first and last day whose
     stored row changed, then the file's range; warnings on stderr."""
-    result = api.load_csv(args.ticker, args.file, replace=args.replace)
+    from ..sources.csv import load
+
+    ticker = _ticker_first(args.ticker, args.file)
+    result = load(api.current_store(), ticker, params.path(args.file, "FILE"),
+                  replace=args.replace, replace_hint="--replace")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     revised = f"{len(result.revised)} revised"
@@ -89,6 +93,15 @@ def run_load_csv(args: argparse.Namespace) -> int:
     print(f"{result.ticker}: {result.added} rows added, {revised}, {result.removed} removed"
           f"{readjusted}; {touched}; file covers {result.first_date} to {result.last_date}")
     return 0
+
+
+def _ticker_first(ticker: str, file: Path) -> str:
+    """The ticker argument as a symbol; ``load-csv FILE TICKER`` (swapped) says so."""
+    named = Path(ticker)
+    if (named.suffix.lower() == ".csv" or named.is_file()) and not file.exists():
+        raise BadArgument("ticker", f"{ticker!r} is a file and {str(file)!r} is not: the "
+                          f"ticker comes first: smallcap load-csv {file} {ticker}")
+    return params.ticker(ticker)
 
 
 def ticker_for_file(path: Path) -> str:
@@ -127,8 +140,8 @@ def run_load_dir(args: argparse.Namespace) -> int:
                     break
             print(f"refused {path.name}: {message}", file=sys.stderr)
     if refused:
-        print(f"smallcap: loaded {len(files) - len(refused)} of {len(files)} file(s); "
-              f"refused {', '.join(refused)}", file=sys.stderr)
+        print(f"error: refused {', '.join(refused)}; loaded {len(files) - len(refused)} of "
+              f"{len(files)} file(s)", file=sys.stderr)
         return 1
     return 0
 
@@ -208,18 +221,24 @@ def _report_sample(as_of: dt.date | None, console: Any) -> int:
 def run_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from .. import service
     from ..report import justify
 
     store = api.current_store()
     table = Table(title=f"Store {store.path}")
     tickers = store.tickers()
-    rows = [[api.data_status(ticker, store=store).iloc[0][c] for c in api.STATUS_COLUMNS]
-            for ticker in tickers]
+    rows = [[service.call("data_status", [ticker], store=store).iloc[0][c]
+             for c in api.STATUS_COLUMNS] for ticker in tickers]
     for k, column in enumerate(api.STATUS_COLUMNS):
         table.add_column(column, justify=justify([row[k] for row in rows]))
     for row in rows:
         table.add_row(*(_text(v) for v in row))
-    _console().print(table if tickers else "The store is empty: smallcap refresh, or load-csv.")
+    if not tickers:  # say which store: the user may have meant another one
+        where = "is empty" if store.path.exists() else "does not exist yet"
+        print(f"The store {store.path} {where}: smallcap refresh, or smallcap load-csv "
+              "TICKER FILE (--store PATH for another store).")
+        return 0
+    _console().print(table)
     return 0
 
 
@@ -232,31 +251,6 @@ def _text(value: Any, digits: int = 6) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     return str(value)
-
-
-def run_call(args: argparse.Namespace) -> int:
-    from .. import service
-
-    result = service.call(args.function, [None if a == "" else a for a in args.args])
-    if args.json:
-        print(json.dumps(service.to_json(result), indent=1))
-    elif hasattr(result, "itertuples"):
-        from rich import box
-        from rich.table import Table
-
-        from ..report import justify
-
-        rows = list(result.itertuples(index=False))
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for k, column in enumerate(result.columns):
-            table.add_column(str(column), justify=justify([row[k] for row in rows]),
-                             overflow="fold")
-        for row in rows:
-            table.add_row(*(_text(v, 4) for v in row))
-        _console().print(table)
-    else:
-        print(_text(result))
-    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ import sys
 from ..settings import DEFAULT_TICKERS, TICKERS_ENV, YAHOO_URL_ENV
 from ..sources.refresh import refresh
 
+USER_ERRORS = ("bad_ticker", "no_data")  # not a symbol; Yahoo has no such symbol: exit 2
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -32,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_refresh(args: argparse.Namespace) -> int:
-    """Exit code 0 when every ticker was refreshed, 1 when some failed (each one's
+    """Exit code 0 when every ticker was refreshed, 2 when a ticker is not a symbol or
+    Yahoo has no such symbol (a user error), 1 when some failed otherwise (each one's
     message is printed), 3 when offline (no ticker could reach Yahoo). With ``-q``
     exactly one line on stdout: the summary, then why each failed ticker failed."""
     report = refresh(args.tickers or None, show_progress=not args.quiet,
@@ -45,10 +48,12 @@ def run_refresh(args: argparse.Namespace) -> int:
         print(" — ".join([report.summary(), *(" ".join(r.split()) for r in reasons)]))
     else:
         for reason in reasons:
-            print(f"failed: {reason}", file=sys.stderr)
+            print(f"error: {reason}", file=sys.stderr)
         for line in report.revision_lines():  # accepted revisions, histories replaced
             print(line)
         print(report.summary())
     if report.ok:
         return 0
+    if any(result.kind in USER_ERRORS for result in report.failed):
+        return 2
     return 3 if report.offline else 1

@@ -221,16 +221,18 @@ def file_date_range(rows: pd.DataFrame) -> tuple[dt.date, dt.date]:
 
 
 def load(store: Store, ticker: str, path: str | os.PathLike[str], *,
-         replace: bool = False) -> WriteResult:
+         replace: bool = False, replace_hint: str = "replace=True") -> WriteResult:
     """Read ``path`` (:func:`read_price_csv`) and write its rows as ``ticker`` (a valid
     symbol) into ``store`` in one transaction, under the plausibility limits: a file that
     would revise more than a handful of stored closes beyond the tolerance, or move one by
     more than 20%, is refused (:class:`~smallcap.errors.ImplausibleData`, nothing written)
-    unless ``replace``. The result carries the file's warnings."""
+    unless ``replace`` (a refusal says how: ``replace_hint``, as the caller spells it:
+    ``replace=True`` in Python, ``--replace`` on the command line). The result carries the
+    file's warnings."""
     parsed = read_price_csv(path)
     name = Path(path).name
     limits = plausible.Limits.from_settings(
-        remedy=f"if {name} is right for {ticker}, load it with --replace (replace=True)",
+        remedy=f"if {name} is right for {ticker}, load it with {replace_hint}",
         adjusted_note="" if parsed.adjusted else (
             f"{name} has no Adj Close column, so its Close is taken as the adjusted close"))
     result = store.write(ticker, parsed.rows, f"csv:{name}", replace=replace, limits=limits)

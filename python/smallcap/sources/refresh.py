@@ -351,7 +351,8 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
                                    f"{new:.6g})")
     except yahoo.YahooFetchError as exc:
         result.kind = exc.kind
-        result.message = exc.message
+        hint = params.caret_hint(ticker) if exc.kind == "no_data" else ""
+        result.message = f"{exc.message}; {hint}" if hint else exc.message
     except ImplausibleData as exc:
         result.kind = "implausible"
         result.message = exc.message
