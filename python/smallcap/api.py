@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import os
 from collections.abc import Callable
 
@@ -114,11 +113,6 @@ def _spread(small: float, large: float) -> float:
     return small - large
 
 
-def _ratio(small: float, large: float) -> float:
-    """small / large; NaN (so the body says why) where large is 0."""
-    return small / large if large != 0.0 else math.nan
-
-
 @declare("ROTATION_SPREAD", result=catalogue.FRACTION, many=_pairs(_spread))
 def rotation_spread(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                     as_of=None) -> float:
@@ -126,7 +120,7 @@ def rotation_spread(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEF
     return analytics.rotation_spread(reader.history(small), reader.history(large), window, as_of)
 
 
-@declare("ROTATION_RATIO", result=catalogue.NUMBER, many=_pairs(_ratio))
+@declare("ROTATION_RATIO", result=catalogue.NUMBER, many=_pairs(analytics.ratio_or_nan))
 def rotation_ratio(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                    as_of=None) -> float:
     """Small-cap return divided by large-cap return over window (3 = "triple the gains")."""
