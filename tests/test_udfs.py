@@ -186,7 +186,7 @@ BAD = [
     ("FORWARD_RETURNS", (50.0, 0.0), "#VALUE!", "length"),
     ("FORWARD_RETURNS", (50.0, 5.0, 1.0), "#VALUE!", "threshold"),
     ("FORWARD_RETURNS", (50.0, 5.0, 0.01, "^RUT", "^XYZ"), "#N/A", "^XYZ"),
-    ("RATE_BETA", (1.0,), "#N/A", "window"),
+    ("RATE_BETA", (1.0,), "#VALUE!", "window"),
     ("RATE_BETA", (252.0, "^RUT", "^XYZ"), "#N/A", "^XYZ"),
     ("RATE_BETA", ("abc",), "#VALUE!", "window"),
     ("PRICE", ("^RUT", "yesterday"), "#VALUE!", "date"),
