@@ -155,6 +155,10 @@ class YahooServer:
         self.revisions: dict[tuple[str, str], float] = {}  # (symbol, ISO date) -> close factor
         self.adj_factor: dict[str, float] = {}  # symbol -> adjclose = close * factor
         self.closes: dict[tuple[str, str], float] = {}  # (symbol, ISO date) -> close served
+        # (symbol, ISO date) -> every field of that bar (NaN: null), as Yahoo sends a bar
+        # without a trade; and symbol -> the meta.symbol answered in its place
+        self.blank_bars: dict[tuple[str, str], float] = {}
+        self.meta_symbol: dict[str, str] = {}
         self.splits: dict[str, list[SplitEvent]] = {}  # symbol -> splits (see the module)
         self.timeout_seconds = 5.0
         self._series: dict[str, Series | None] = {}
@@ -219,6 +223,8 @@ class YahooServer:
             self.revisions.clear()
             self.adj_factor.clear()
             self.closes.clear()
+            self.blank_bars.clear()
+            self.meta_symbol.clear()
             self.splits.clear()
             self.log.clear()
 
@@ -298,6 +304,11 @@ class YahooServer:
             if sym == symbol:
                 for i in np.flatnonzero(dates == np.datetime64(day)):
                     cols["close"][i] = cols["adjclose"][i] = value
+        for (sym, day), value in self.blank_bars.items():
+            if sym == symbol:
+                for i in np.flatnonzero(dates == np.datetime64(day)):
+                    for name in cols:
+                        cols[name][i] = value
         ts = stamps[idx].tolist()
         picked = {k: v[idx] for k, v in cols.items()}
         if fault == "nan" and len(ts):
@@ -316,7 +327,7 @@ class YahooServer:
         period = {"timezone": "EST", "gmtoffset": -18000}
         meta = {
             "currency": "USD",
-            "symbol": symbol,
+            "symbol": self.meta_symbol.get(symbol, symbol),
             "exchangeName": exchange,
             "fullExchangeName": full_exchange,
             "instrumentType": instrument,

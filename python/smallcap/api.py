@@ -194,7 +194,7 @@ def price_history(reader: Reader, ticker=DEFAULT_TICKER, start=None, end=None) -
     return analytics.price_history(reader.history(ticker), start, end)
 
 
-STATUS_COLUMNS = ["ticker", "first_date", "last_date", "rows", "refreshed_at"]
+STATUS_COLUMNS = ["ticker", "first_date", "last_date", "rows", "refreshed_at", "source"]
 
 
 @declare("DATA_STATUS", result=catalogue.TABLE)
@@ -204,6 +204,10 @@ def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
     if not status["rows"]:
         raise NoData(f"no data for {ticker} — refresh first (smallcap refresh {ticker}, "
                      f"or smallcap load-csv {ticker} FILE)")
+    from .sources.provenance import provenance  # the Yahoo source only when asked
+
+    # a table function's body gets the Store itself (a lifted call's Reader wraps one)
+    status["source"] = provenance(getattr(reader, "store", reader), ticker)
     return pd.DataFrame([{column: status[column] for column in STATUS_COLUMNS}],
                         columns=STATUS_COLUMNS)
 

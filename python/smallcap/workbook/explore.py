@@ -17,7 +17,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
-from .cells import Call, Formula, LastCommonDay, Ref
+from .cells import Call, Formula, LastCommonDay, Ref, Words
 from .layout import HORIZON, TICKER_CHOICES, WINDOW_CHOICES, Builder, page_setup
 
 HEADING_ROW = 2  # 0-based: "Inputs", "Answers", the monitor's title; blocks start below
@@ -134,7 +134,8 @@ def answers(r: dict[str, Ref]) -> list[tuple[str, Formula, str]]:
         ("Spread (small minus large)",
          Call("ROTATION_SPREAD", (r["window"], r["small"], r["large"], r["as_of"])), "pct2"),
         ("Ratio (small / large)",
-         Call("ROTATION_RATIO", (r["window"], r["small"], r["large"], r["as_of"])), "ratio"),
+         Words(Call("ROTATION_RATIO", (r["window"], r["small"], r["large"], r["as_of"]))),
+         "ratio"),
         ("Highest close since", Call("HIGHEST_SINCE", (r["small"], r["as_of"])), "date"),
         ("Rate beta (252 days, ^TNX)",
          Call("RATE_BETA", (252, r["small"], "^TNX", r["as_of"])), "num3"),
