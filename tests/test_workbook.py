@@ -483,7 +483,7 @@ def test_headless_evaluation_matches_cache_and_api(built, cells, cached, evaluat
     tables = {
         "A16": api.streak_episodes(5, 0.01, "^RUT", "1979-01-01", None, store=s),
         "G16": api.forward_returns(50, 5, 0.01, "^RUT", "^GSPC", "1979-01-01", store=s),
-        "O16": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None, store=s),
+        "P16": api.rotation_series("1M", "^RUT", "^GSPC", "2024-01-01", None, store=s),
     }
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
