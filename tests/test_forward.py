@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import statistics
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -62,11 +63,13 @@ def test_forward_returns_equal_brute_force(reference_store, horizon, length, thr
                                       as_of)
     episodes, summary = table.iloc[:-4], table.iloc[-4:]
     assert list(table.columns) == ["signal", "small_return", "large_return", "spread",
-                                   "peak_gain", "peak_day", "drawdown"]
+                                   "peak_gain", "peak_day", "drawdown", "status"]
+    assert summary["status"].isna().all()
     assert len(episodes) == len(expected) > 0
     for row, (signal, small_r, large_r, peak, peak_day, drawdown) in zip(
             episodes.itertuples(), expected, strict=True):
         assert row.signal == signal
+        assert (row.status == "complete") == (small_r is not None)
         if small_r is None:  # pending: every figure blank
             assert all(math.isnan(v) for v in (row.small_return, row.large_return, row.spread,
                                                 row.peak_gain, row.peak_day, row.drawdown))
@@ -145,3 +148,38 @@ def test_incomplete_horizon_is_blank() -> None:
     assert math.isnan(table["small_return"].iloc[0])
     assert table["small_return"].iloc[1] == 0  # count of complete episodes
     assert math.isnan(table["small_return"].iloc[2])  # no median without complete rows
+
+
+def test_status_tells_pending_from_never() -> None:
+    """Episodes are measured on the days both tickers have: a signal before the first of
+    them can never complete, one whose days are not over is pending until a stated day at
+    the earliest, one after the large ticker's last close waits for it to catch up."""
+    days = pd.bdate_range("2024-01-01", periods=40)  # a Monday; day 34 is Friday 2024-02-16
+    growth = [1.02 if k % 3 else 1.0 for k in range(40)]  # two-day runs: signals 2, 5, ... 38
+    small = pd.Series(100 * np.cumprod(growth), index=days, name="S")
+    large = pd.Series(range(1, 31), index=days[5:35], dtype=float, name="L")  # days 5 .. 34
+    table = analytics.forward_returns(small, large, 3, 2, 0.01, "2024-01-01", days[-1].date())
+    status = {d: s for d, s in zip(table["signal"], table["status"], strict=True)
+              if isinstance(d, dt.date)}
+    assert list(status) == [days[k].date() for k in range(2, 40, 3)]
+    assert status[days[2].date()] == ("cannot complete: the signal is before the first day "
+                                      "both S and L have (2024-01-08)")
+    assert [status[days[k].date()] for k in range(5, 30, 3)] == ["complete"] * 9
+    assert status[days[32].date()] == ("pending: 1 of 3 days to go after 2024-02-16, "
+                                       "complete on 2024-02-19 at the earliest")
+    assert [status[days[k].date()] for k in (35, 38)] == [
+        "pending: no L close on or after the signal by 2024-02-16"] * 2
+    figures = table.set_index("signal").loc[list(status)]
+    done = figures["status"] == "complete"
+    assert figures.loc[done, "small_return"].notna().all()
+    assert figures.loc[~done, "small_return"].isna().all()
+    assert table.set_index("signal").loc["count", "small_return"] == done.sum() == 9
+
+
+def test_status_names_the_large_ticker_it_waits_for(reference_store) -> None:
+    """^GSPC goes on after ^RUT's last day (2026-02-23): its later signals wait for ^RUT."""
+    gspc, rut = reference_store.history("^GSPC"), reference_store.history("^RUT")
+    table = analytics.forward_returns(gspc, rut, 50, 2, 0.005, "2026-01-01", "2026-07-31")
+    late = table[[isinstance(d, dt.date) and d > dt.date(2026, 2, 23) for d in table["signal"]]]
+    assert len(late)
+    assert set(late["status"]) == {"pending: no ^RUT close on or after the signal by 2026-02-23"}

@@ -126,7 +126,7 @@ def test_a_ratio_of_two_losses_is_not_meaningful(latest, reference_store):
                               store=reference_store).iloc[0]
     assert row["small_return"] < 0 and row["large_return"] < 0  # the latest reference day
     ratio = latest.claim("One-month ratio")
-    assert ratio.figure == "n/m" and "not meaningful" in ratio.detail
+    assert ratio.figure == "#N/A" and "not meaningful" in ratio.detail
 
 
 def test_a_day_after_the_last_stored_one_says_so(reference_store, latest):

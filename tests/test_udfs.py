@@ -121,7 +121,8 @@ def test_results_are_plain_excel_values():
     assert udfs.HIGHEST_SINCE("^RUT", NOTE) == dt.datetime(2022, 1, 4)
     assert type(udfs.PRICE("^RUT", NOTE)) is float
     status = udfs.DATA_STATUS("^RUT")
-    assert [type(v) for v in status[1]] == [str, dt.datetime, dt.datetime, int, dt.datetime]
+    assert [type(v) for v in status[1]] == [str, dt.datetime, dt.datetime, int, dt.datetime,
+                                            str]
     table = udfs.FORWARD_RETURNS(2000.0)  # recent episodes: horizon not complete
     cells = [v for row in table for v in row]
     assert not any(isinstance(v, float) and not math.isfinite(v) for v in cells)
@@ -192,7 +193,7 @@ BAD = [
     ("FORWARD_RETURNS", (50.0, 0.0), "#VALUE!", "length"),
     ("FORWARD_RETURNS", (50.0, 5.0, 1.0), "#VALUE!", "threshold"),
     ("FORWARD_RETURNS", (50.0, 5.0, 0.01, "^RUT", "^XYZ"), "#N/A", "^XYZ"),
-    ("RATE_BETA", (1.0,), "#N/A", "window"),
+    ("RATE_BETA", (1.0,), "#VALUE!", "window"),
     ("RATE_BETA", (252.0, "^RUT", "^XYZ"), "#N/A", "^XYZ"),
     ("RATE_BETA", ("abc",), "#VALUE!", "window"),
     ("PRICE", ("^RUT", "yesterday"), "#VALUE!", "date"),

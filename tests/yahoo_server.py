@@ -156,6 +156,10 @@ class YahooServer:
         self.adj_factor: dict[str, float] = {}  # symbol -> adjclose = close * factor
         self.adj_revisions: dict[tuple[str, str], float] = {}  # (symbol, day) -> adjclose factor
         self.closes: dict[tuple[str, str], float] = {}  # (symbol, ISO date) -> close served
+        # (symbol, ISO date) -> every field of that bar (NaN: null), as Yahoo sends a bar
+        # without a trade; and symbol -> the meta.symbol answered in its place
+        self.blank_bars: dict[tuple[str, str], float] = {}
+        self.meta_symbol: dict[str, str] = {}
         self.splits: dict[str, list[SplitEvent]] = {}  # symbol -> splits (see the module)
         self.timeout_seconds = 5.0
         self._series: dict[str, Series | None] = {}
@@ -221,6 +225,8 @@ class YahooServer:
             self.adj_factor.clear()
             self.adj_revisions.clear()
             self.closes.clear()
+            self.blank_bars.clear()
+            self.meta_symbol.clear()
             self.splits.clear()
             self.log.clear()
 
@@ -303,6 +309,11 @@ class YahooServer:
             if sym == symbol:
                 for i in np.flatnonzero(dates == np.datetime64(day)):
                     cols["close"][i] = cols["adjclose"][i] = value
+        for (sym, day), value in self.blank_bars.items():
+            if sym == symbol:
+                for i in np.flatnonzero(dates == np.datetime64(day)):
+                    for name in cols:
+                        cols[name][i] = value
         ts = stamps[idx].tolist()
         picked = {k: v[idx] for k, v in cols.items()}
         if fault == "nan" and len(ts):
@@ -321,7 +332,7 @@ class YahooServer:
         period = {"timezone": "EST", "gmtoffset": -18000}
         meta = {
             "currency": "USD",
-            "symbol": symbol,
+            "symbol": self.meta_symbol.get(symbol, symbol),
             "exchangeName": exchange,
             "fullExchangeName": full_exchange,
             "instrumentType": instrument,

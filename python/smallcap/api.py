@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import os
 from collections.abc import Callable
 
@@ -128,11 +127,6 @@ def _spread(small: float, large: float) -> float:
     return small - large
 
 
-def _ratio(small: float, large: float) -> float:
-    """small / large; NaN (so the body says why) where large is 0."""
-    return small / large if large != 0.0 else math.nan
-
-
 @declare("ROTATION_SPREAD", result=catalogue.FRACTION, many=_pairs(_spread))
 def rotation_spread(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                     as_of=None) -> float:
@@ -144,7 +138,7 @@ def rotation_spread(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEF
     return analytics.rotation_spread(reader.history(small), reader.history(large), window, as_of)
 
 
-@declare("ROTATION_RATIO", result=catalogue.NUMBER, many=_pairs(_ratio))
+@declare("ROTATION_RATIO", result=catalogue.NUMBER, many=_pairs(analytics.ratio_or_nan))
 def rotation_ratio(reader: Reader, window="1M", small=DEFAULT_TICKER, large=DEFAULT_LARGE,
                    as_of=None) -> float:
     """Small-cap return divided by large-cap return over window (3 = "triple the gains").
@@ -266,7 +260,7 @@ def price_history(reader: Reader, ticker=DEFAULT_TICKER, start=None, end=None) -
     return analytics.price_history(reader.history(ticker), start, end)
 
 
-STATUS_COLUMNS = ["ticker", "first_date", "last_date", "rows", "refreshed_at"]
+STATUS_COLUMNS = ["ticker", "first_date", "last_date", "rows", "refreshed_at", "source"]
 
 
 @declare("DATA_STATUS", result=catalogue.TABLE)
@@ -283,6 +277,10 @@ def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
         raise NoData(f"no data for {ticker} — {hint}" if hint else f"no data for {ticker} — "
                      f"refresh first (smallcap refresh {ticker}, or smallcap load-csv {ticker} "
                      "FILE)")
+    from .sources.provenance import provenance  # the Yahoo source only when asked
+
+    # a table function's body gets the Store itself (a lifted call's Reader wraps one)
+    status["source"] = provenance(getattr(reader, "store", reader), ticker)
     return pd.DataFrame([{column: status[column] for column in STATUS_COLUMNS}],
                         columns=STATUS_COLUMNS)
 

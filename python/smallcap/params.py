@@ -174,6 +174,7 @@ def path(value: Any, argument: str) -> str:
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 EXCEL_SERIAL_OF_EPOCH = 25569  # Excel's serial number of 1970-01-01
+EXCEL_PHANTOM_SERIAL = 60  # Excel's 1900-02-29, which never was
 _ISO_CACHE: dict[str, int] = {}
 _FIRST_DAY_NUMBER = dt.date(1, 1, 1).toordinal() - EPOCH_ORDINAL  # what datetime.date holds
 _LAST_DAY_NUMBER = dt.date(9999, 12, 31).toordinal() - EPOCH_ORDINAL
@@ -234,7 +235,7 @@ def date(value: Any, argument: str) -> int:
             return _year(serial, value, argument)
         if not math.isfinite(serial) or not 1 <= serial < 2958466:
             raise BadArgument(argument, f"{value!r} is not an Excel date serial number")
-        return int(serial) - EXCEL_SERIAL_OF_EPOCH
+        return serial_day(int(serial), argument)
     raise BadArgument(argument, f"expected a date such as 2024-07-16, got {value!r}")
 
 
@@ -262,6 +263,17 @@ def elements(array: Any) -> Any:
     out = np.empty(array.shape, dtype=object)
     out.ravel()[:] = list(array.ravel())
     return out
+def serial_day(serial: int, argument: str) -> int:
+    """The day number of a whole Excel serial, the date Excel shows for it. Excel counts
+    1900 as a leap year (Lotus 1-2-3's bug): 1 is 1900-01-01, 59 is 1900-02-28, 61 is
+    1900-03-01, and 60 is its 1900-02-29, a day that never was, so it is refused."""
+    if serial >= EXCEL_PHANTOM_SERIAL + 1:
+        return serial - EXCEL_SERIAL_OF_EPOCH
+    if serial == EXCEL_PHANTOM_SERIAL:
+        raise BadArgument(argument, "60 is Excel's 1900-02-29, a day that never was (Excel "
+                          "counts 1900 as a leap year): use 59 for 1900-02-28 or 61 for "
+                          "1900-03-01")
+    return serial - EXCEL_SERIAL_OF_EPOCH + 1  # before the phantom day: one day later
 
 
 def optional_date(value: Any, argument: str) -> int | None:

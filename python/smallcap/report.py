@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import api, frames, params
+from . import analytics, api, frames, params
 from .errors import NoAnswer, SmallcapError
 from .settings import (
     DEFAULT_LARGE,
@@ -156,20 +156,15 @@ def story(
             f"{series.index[0].date()}")
 
     def ratio() -> tuple[str, str]:
-        row = api.rotation_series(NOTE_WINDOW, small, large, day, day, **kw).iloc[0]
-        r_small, r_large = row["small_return"], row["large_return"]
-        if r_large > 0 and r_small >= 0:
+        try:  # the ratio's rule is the API's (analytics.ratio_reading), as in every host
             value = api.rotation_ratio(NOTE_WINDOW, small, large, day, **kw)
-            return f"{value:.2f}x", f"{small}'s gain over {large}'s"
-        if r_large == 0:
-            why = f"{large} did not move"
-        elif r_large < 0 and r_small < 0:
-            why = "both fell, and a ratio of two losses reads as a gain"
-        elif r_large < 0:
-            why = f"{large} fell ({pct(r_large)}) while {small} rose"
-        else:
-            why = f"{small} fell ({pct(r_small)}) while {large} rose"
-        return "n/m", f"not meaningful: {why}"
+        except NoAnswer:  # the cell's #N/A, its words without the returns shown above
+            row = api.rotation_series(NOTE_WINDOW, small, large, day, day, **kw).iloc[0]
+            reading = analytics.ratio_reading(row["small_return"], row["large_return"])
+            if reading is None:
+                raise
+            return "#N/A", ": ".join(reading)
+        return f"{value:.2f}x", f"{small}'s gain over {large}'s"
 
     forward: dict[str, Any] = {}
 

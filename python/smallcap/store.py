@@ -712,12 +712,12 @@ class Store:
             "source": logged[0][1] if logged else None,
         }
 
-    def refresh_log(self, limit: int = 50) -> pd.DataFrame:
-        """The latest entries of the refresh log, newest first (none while there is no store)."""
+    def refresh_log(self, limit: int = 50, ticker: str | None = None) -> pd.DataFrame:
+        """The latest entries of the refresh log (of ``ticker``), newest first; none if no store."""
         columns = ["id", "ticker", "source", "started_at", "finished_at", "rows_added",
                    "rows_revised", "first_date", "last_date", "ok", "message"]
-        rows = self._query(f"SELECT {', '.join(columns)} FROM refresh_log "
-                           "ORDER BY id DESC LIMIT ?", (int(limit),))
+        rows = self._query(f"SELECT {', '.join(columns)} FROM refresh_log WHERE ?2 IS NULL OR "
+                           "ticker = ?2 ORDER BY id DESC LIMIT ?1", (int(limit), ticker))
         return pd.DataFrame.from_records(rows, columns=columns)
 
     # -- writing ------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from .rarity import return_percentile, spread_percentile
 from .rates import rate_beta
 from .returns import (
     pair_returns,
+    ratio_or_nan,
+    ratio_reading,
     rebase,
     rotation_ratio,
     rotation_series,
@@ -33,6 +35,8 @@ __all__ = [
     "price",
     "price_history",
     "rate_beta",
+    "ratio_or_nan",
+    "ratio_reading",
     "rebase",
     "return_percentile",
     "rotation_ratio",

@@ -2,7 +2,9 @@
 
 As of means as of: an answer for ``as_of`` uses only closes on or before ``as_of``. An
 episode whose horizon is not over by ``as_of`` is *pending*: listed, with blank figures,
-and left out of the summary rows.
+and left out of the summary rows. Its ``status`` says which it is: ``complete``, pending
+(until when at the earliest, or until the large-cap ticker catches up) or never
+completable (with the reason), so "not yet" and "never" read differently.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from .history import History, as_history, inner_join
 from .streaks import _dates, signal_days
 
 FORWARD_COLUMNS = ["signal", "small_return", "large_return", "spread", "peak_gain",
-                   "peak_day", "drawdown"]
+                   "peak_day", "drawdown", "status"]
+#: The figures (every column but the first and the last).
+FIGURES = FORWARD_COLUMNS[1:-1]
+COMPLETE = "complete"
 #: Columns whose "share positive" summary says nothing (a peak day or a run's length is
 #: always positive, a drawdown never is): left blank.
 NO_SHARE = ("peak_day", "drawdown", "days")
@@ -49,9 +54,11 @@ def forward_returns(
       from its running high (the start close included) within those days, <= 0.
 
     Only closes on or before ``as_of`` (default: the last common date) are used: an
-    episode whose horizon ends after ``as_of`` is pending, with blank (NaN) figures. Then
-    four summary rows over the complete episodes: ``count``, ``median``, ``mean``,
-    ``share positive`` (blank for ``peak_day`` and ``drawdown``)."""
+    episode whose horizon ends after ``as_of`` is pending, with blank (NaN) figures.
+    ``status`` (:func:`statuses`) tells ``complete`` from pending and from never
+    completable. Then four summary rows over the complete episodes: ``count``,
+    ``median``, ``mean``, ``share positive`` (blank for ``peak_day`` and ``drawdown``;
+    the status blank)."""
     small_history, large_history = as_history(small), as_history(large)
     steps = params.whole(horizon, "horizon")
     days = params.whole(length, "length")
@@ -91,13 +98,16 @@ def forward_returns(
     values = np.column_stack([small_returns, large_returns, small_returns - large_returns,
                               peak_gain, peak_day, drawdown])
     summary = summarise(values)
-    summary[-1, [FORWARD_COLUMNS.index(c) - 1 for c in NO_SHARE if c in FORWARD_COLUMNS]] = np.nan
+    summary[-1, [FIGURES.index(c) for c in NO_SHARE if c in FIGURES]] = np.nan
     labels = np.empty(len(starts) + len(SUMMARY_ROWS), dtype=object)
     labels[:len(starts)] = _dates(signal_dates)
     labels[len(starts):] = SUMMARY_ROWS
+    status = np.full(len(labels), None, dtype=object)
+    status[:len(starts)] = statuses(joined_small, joined_large, signal_dates, starts, last,
+                                    steps)
     both = np.vstack([values, summary])
     return pd.DataFrame({"signal": labels, **{name: both[:, k] for k, name in
-                                              enumerate(FORWARD_COLUMNS[1:])}},
+                                              enumerate(FIGURES)}, "status": status},
                         columns=FORWARD_COLUMNS)
 
 
@@ -115,6 +125,39 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             figures[-1, k] = np.nan
     return pd.DataFrame(figures, index=pd.Index(SUMMARY_ROWS, name="statistic"),
                         columns=numbers.columns)
+def statuses(joined_small: History, joined_large: History, signal_dates: np.ndarray,
+             starts: np.ndarray, last: int, steps: int) -> list[str]:
+    """Each episode's status, from its start (the index of its start among the common
+    dates, -1 before the first) and ``last``, the last common date known on as_of:
+
+    - ``complete``: its ``steps`` common days are over;
+    - ``pending: N of H days to go after D, complete on E at the earliest``: its days are
+      not over on D (the last common day known); E counts N weekdays on from D, the
+      soonest the last one can come;
+    - ``pending: no LARGE close on or after the signal by D``: the signal came after the
+      large-cap ticker's last close known on as_of; it is measured once that catches up;
+    - ``cannot complete: the signal is before the first day both ... have (F)``: no close
+      of both tickers on or before it to start from, now or later."""
+    known = joined_small.dates[last]
+    known_day = params.to_date(known)
+    pair = f"{joined_small.ticker} and {joined_large.ticker}"
+    first = params.to_date(joined_small.dates[0])
+    remaining = starts + steps - last
+    earliest = np.busday_offset(known, np.maximum(remaining, 0), roll="forward")
+    out = []
+    for k, start in enumerate(starts.tolist()):
+        if start < 0:
+            out.append(f"cannot complete: the signal is before the first day both {pair} "
+                       f"have ({first})")
+        elif signal_dates[k] > known:
+            out.append(f"pending: no {joined_large.ticker} close on or after the signal by "
+                       f"{known_day}")
+        elif remaining[k] > 0:
+            out.append(f"pending: {remaining[k]} of {steps} days to go after {known_day}, "
+                       f"complete on {params.to_date(earliest[k])} at the earliest")
+        else:
+            out.append(COMPLETE)
+    return out
 
 
 def path_figures(close: np.ndarray, starts: np.ndarray, steps: int

@@ -6,9 +6,13 @@ import numpy as np
 import pandas as pd
 
 from .. import params
-from ..errors import NoAnswer
+from ..errors import BadArgument, NoAnswer
 from .history import History, as_history, inner_join
 from .windows import window_start
+
+#: The fewest daily changes a rate beta is estimated from: a line through two points fits
+#: them exactly (any slope, no error), through one it is not defined.
+MIN_BETA_CHANGES = 3
 
 
 def rate_beta(
@@ -35,8 +39,11 @@ def rate_beta(
             return (sxy - sx * sy / count) / variance
     returns = joined.returns[start + 1 : end + 1]
     changes = joined_rate.changes[start + 1 : end + 1]
-    if len(returns) < 2:
-        raise NoAnswer("the window holds fewer than two daily changes; use a longer window")
+    if len(returns) < MIN_BETA_CHANGES:
+        raise BadArgument("window", f"the window ({span}) holds {len(returns)} daily change(s) to "
+                          f"{params.to_date(joined.dates[end])}: a rate beta needs at least "
+                          f"{MIN_BETA_CHANGES} (a window of {MIN_BETA_CHANGES} trading days "
+                          "or more); fewer fit a line exactly and estimate nothing")
     x = changes - changes.mean()
     variance = float(x @ x)
     if variance == 0.0:

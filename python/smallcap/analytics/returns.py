@@ -84,16 +84,41 @@ def rotation_spread(
     return small_return - large_return
 
 
+def ratio_reading(small_return: float, large_return: float) -> tuple[str, str] | None:
+    """The rule of ``ROTATION_RATIO``, stated once for every host: R_small / R_large reads
+    as "small caps did this many times as well" only when the large-cap leg gained (a
+    negative ratio then says small caps lost while large caps gained). None when the
+    ratio means that; otherwise (what happened, what it means) for the no-answer message."""
+    if large_return > 0.0:
+        return None
+    if large_return == 0.0:
+        return "the large-cap leg did not move", "the ratio is undefined, use ROTATION_SPREAD"
+    if small_return < 0.0:
+        return "both legs fell", "the ratio is not meaningful, use ROTATION_SPREAD"
+    return ("the large-cap leg fell while the small-cap leg did not",
+            "the ratio's sign reads backwards, use ROTATION_SPREAD")
+
+
+def ratio_or_nan(small_return: float, large_return: float) -> float:
+    """R_small / R_large where :func:`ratio_reading` allows it, else NaN (the quick path
+    of a lifted call: the single call then says why)."""
+    return small_return / large_return if large_return > 0.0 else math.nan
+
+
 def rotation_ratio(
     small: pd.Series | History,
     large: pd.Series | History,
     window: object = "1M",
     as_of: object = None,
 ) -> float:
-    """R_small / R_large over ``window`` ending on ``as_of`` ("triple the gains" = 3.0)."""
+    """R_small / R_large over ``window`` ending on ``as_of`` ("triple the gains" = 3.0).
+    :class:`NoAnswer` unless the large-cap return is above 0 (:func:`ratio_reading`)."""
     small_return, large_return = _pair_returns(small, large, window, as_of)
-    if large_return == 0.0:
-        raise NoAnswer("the large-cap return over the window is 0, so the ratio is undefined")
+    why = ratio_reading(small_return, large_return)
+    if why is not None:  # name both legs and their returns
+        names = [as_history(h).ticker or leg for h, leg in ((small, "small"), (large, "large"))]
+        raise NoAnswer(f"{why[0]} ({names[0]} {small_return:+.2%}, {names[1]} "
+                       f"{large_return:+.2%}): {why[1]}")
     return small_return / large_return
 
 

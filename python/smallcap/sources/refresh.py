@@ -50,7 +50,7 @@ from ..analytics import plausible, revisions
 from ..errors import BadArgument, ImplausibleData, SmallcapError
 from ..settings import default_tickers, redact_url, revision_tolerance
 from ..store import Store, open_store
-from . import yahoo
+from . import yahoo, yahoo_answer
 from .progress import RichProgress
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class TickerResult:
     touched: tuple[dt.date, dt.date] | None = None  # first and last day whose row changed
     splits: list[revisions.Split] = field(default_factory=list)  # that explained it
     note: str = ""  # the one line saying so (``split on ... : whole history re-fetched, ...``)
+    skipped: list[tuple[dt.date, str]] = field(default_factory=list)  # bars with no close
 
     @property
     def offline(self) -> bool:
@@ -166,6 +167,8 @@ class RefreshReport:
         if touched:
             text += (f", rows changed {min(t[0] for t in touched)} to "
                      f"{max(t[1] for t in touched)}")
+        text += "".join(f"; {r.ticker}: {yahoo_answer.describe(r.skipped)}"
+                        for r in good if r.skipped)  # counted and dated, never silent
         failed = self.failed
         if failed:
             text += f"; failed: {', '.join(r.ticker for r in failed)}"
@@ -200,7 +203,9 @@ def _checked_note(fetched: yahoo.Fetched) -> str:
     (or the day of a later split it reports)."""
     days = [pd.Timestamp(fetched.rows["date"].iloc[-1]).date()] if len(fetched.rows) else []
     days += [s.day for s in fetched.splits]
-    return f"{CHECKED}{max(days).isoformat()}" if days else ""
+    note = f"{CHECKED}{max(days).isoformat()}" if days else ""
+    return "; ".join(filter(None, [note, fetched.closeless and yahoo_answer.describe(
+        fetched.closeless)]))
 
 
 def _rows_to_write(store: Store, ticker: str, rows: pd.DataFrame,
@@ -349,6 +354,9 @@ def refresh_ticker(store: Store, ticker: str, *, settings: yahoo.YahooSettings |
                 result.message += (f"; {len(result.revisions)} beyond "
                                    f"{plausible.percent(tolerance)} (e.g. {day} {old:.6g} -> "
                                    f"{new:.6g})")
+        if fetched.closeless:  # yfinance drops such bars without a word: count and date them
+            result.skipped = fetched.closeless
+            result.message += f"; {yahoo_answer.describe(fetched.closeless)}"
     except yahoo.YahooFetchError as exc:
         result.kind = exc.kind
         hint = params.caret_hint(ticker) if exc.kind == "no_data" else ""

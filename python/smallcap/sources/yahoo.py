@@ -60,6 +60,7 @@ import pandas as pd
 from .. import settings as env
 from ..analytics.revisions import Split
 from ..errors import FetchError
+from . import yahoo_answer
 from .optional import need
 
 SOURCE = "yahoo"
@@ -237,6 +238,7 @@ class Fetched:
     seconds: float = 0.0
     dropped_live: list[dt.date] = field(default_factory=list)
     splits: list[Split] = field(default_factory=list)  # reported with the answer
+    closeless: list[tuple[dt.date, str]] = field(default_factory=list)  # (day, why) skipped
 
 
 # -- frame handling (pure) -------------------------------------------------------------------
@@ -524,9 +526,13 @@ def fetch_history(ticker: str, start: dt.date | None = None, *,
             raise _classify(error, ticker, session, start_index, settings) from error
     live_day = None
     splits: list[Split] = []
+    closeless: list[tuple[dt.date, str]] = []
     if result is not None:
+        if (wrong := yahoo_answer.wrong_symbol(result, ticker)) is not None:
+            raise YahooFetchError(wrong, "payload")
         live_day = check_raw_chart(result, ticker, now)
         splits = chart_splits(result, ticker)
+        closeless = yahoo_answer.closeless_bars(result, live_day)
     if frame.empty and start is None:
         raise _classify(None, ticker, session, start_index, settings)
     rows = frame_to_rows(frame, ticker)
@@ -537,4 +543,4 @@ def fetch_history(ticker: str, start: dt.date | None = None, *,
             dropped = [live_day]
             rows = rows.loc[~live].reset_index(drop=True)
     return Fetched(ticker, rows, len(exchanges), sum(e.nbytes for e in exchanges),
-                   time.perf_counter() - began, dropped, splits)
+                   time.perf_counter() - began, dropped, splits, closeless)

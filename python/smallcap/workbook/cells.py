@@ -3,7 +3,8 @@
 A formula is built from :class:`Call` (one of our worksheet functions), :class:`Lookup`
 and :class:`Index` (Excel's ``VLOOKUP``/``INDEX`` on a table a call returns),
 :class:`Best` and :class:`CountAtLeast` (the largest value of a table's column, how many
-reach a level), :class:`IfNumber` (a word where a figure is blank), with
+reach a level), :class:`IfNumber` (a word where a figure is blank), :class:`Words` (a
+no-answer's words without its error code), with
 :class:`Ref` arguments naming an input cell or range and carrying its build-time value.
 :meth:`text` is what the cell says; :meth:`value` is what it evaluates to, computed by
 the very function the add-in runs (:mod:`smallcap.udfs`), so the cached value written
@@ -235,6 +236,29 @@ class IfNumber:
 
 
 @dataclass(frozen=True)
+class Words:
+    """``IF(ISNUMBER(x), x, MID(x, FIND(" ", x) + 1, 999))``: a formula's number, or the
+    words of its no-answer without the error code in front (``#N/A both legs fell (…): the
+    ratio is not meaningful, use ROTATION_SPREAD`` shows from ``both``): the same words as
+    every host, read as a sentence, not an alarm. A real Excel error stays an error."""
+
+    formula: Call
+
+    def text(self) -> str:
+        x = self.formula.text()
+        return f'IF(ISNUMBER({x}),{x},MID({x},FIND(" ",{x})+1,{WORDS_MAX}))'
+
+    def value(self) -> Any:
+        value = self.formula.value()
+        if _is_number(value) or not isinstance(value, str) or " " not in value:
+            return value
+        return value.split(" ", 1)[1][:WORDS_MAX]
+
+
+WORDS_MAX = 999  # characters of a no-answer's words a cell shows
+
+
+@dataclass(frozen=True)
 class LastCommonDay:
     """The last day both ``small`` and ``large`` have a close, on or before ``as_of``
     (blank: the latest): the largest date of their one-day ``ROTATION_SERIES`` over the
@@ -270,7 +294,7 @@ class LastCommonDay:
         return EXCEL_EPOCH + dt.timedelta(days=max(numbers))
 
 
-Formula = Call | Lookup | Index | Best | CountAtLeast | IfNumber | LastCommonDay
+Formula = Call | Lookup | Index | Best | CountAtLeast | IfNumber | Words | LastCommonDay
 
 
 def same(a: Any, b: Any) -> bool:

@@ -19,7 +19,7 @@ fixed when the workbook is built and have room to grow:
   day a month back, clipped to the month's end, or the last day before it: the tail
   starts a month before the window so that close is in it), as ``ROTATION_SPREAD``
   computes it;
-- the *episodes* the forward chart reads (AL:AO): the last K episodes of the spilled
+- the *episodes* the forward chart reads (AM:AP): the last K episodes of the spilled
   ``FORWARD_RETURNS`` (K: how many there were when the workbook was built), counted with
   ``COUNT`` over a fixed range below its header.
 
@@ -39,6 +39,7 @@ import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import analytics, params, settings
+from ..analytics.forward import FORWARD_COLUMNS
 from ..analytics.windows import window_starts
 from ..errors import BadArgument
 from .cells import Call, serial
@@ -55,9 +56,9 @@ REBASED_COL = WINDOW_COL
 SPREAD_COL = WINDOW_COL + 3  # W
 START_COL = WINDOW_COL + 4  # X: the tail row of each day's month-ago close
 TAIL_COL = WINDOW_COL + 6  # Z: date, small close, large close
-FORWARD_COL = TAIL_COL + 4  # AD: FORWARD_RETURNS (seven columns)
-FORWARD_WIDTH = 7
-EPISODE_COL = FORWARD_COL + FORWARD_WIDTH + 1  # AL: signal, small, large, small's peak
+FORWARD_COL = TAIL_COL + 4  # AD: FORWARD_RETURNS (eight columns, the status last)
+FORWARD_WIDTH = len(FORWARD_COLUMNS)
+EPISODE_COL = FORWARD_COL + FORWARD_WIDTH + 1  # AM: signal, small, large, small's peak
 EPISODE_COLUMNS = (1, 2, 4)  # FORWARD_RETURNS' small_return, large_return, peak_gain
 # Room to grow: the Data rows the tail reads (24,749 today, about 250 a year), the
 # FORWARD_RETURNS rows the episode count reads.
@@ -123,11 +124,13 @@ def write(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int]) -> None
                 "FORWARD_RETURNS: a refresh moves them to the new last day.", f["subtitle"])
     first, last = common_rows(table, SMALL, LARGE, b.chart_start)
     window = _tail_and_window(b, sheet, table, data_cols, first, last)
-    fwd_formats = [f["date"], f["pct2"], f["pct2"], f["pct2"], f["pct2"], f["int"], f["pct2"]]
+    fwd_formats = [f["date"], f["pct2"], f["pct2"], f["pct2"], f["pct2"], f["int"], f["pct2"],
+                   f["plain"]]
     sheet.set_column(FORWARD_COL, FORWARD_COL, 13, f["date"])
     sheet.set_column(FORWARD_COL + 1, FORWARD_COL + 4, 11, f["pct2"])
     sheet.set_column(FORWARD_COL + 5, FORWARD_COL + 5, 11, f["int"])
     sheet.set_column(FORWARD_COL + 6, FORWARD_COL + 6, 11, f["pct2"])
+    sheet.set_column(FORWARD_COL + 7, FORWARD_COL + 7, 30, f["plain"])  # status
     fwd = b.put_formula(sheet, HEAD_ROW, FORWARD_COL,
                         Call("FORWARD_RETURNS", (HORIZON, 5, 0.01, SMALL, LARGE, SINCE)),
                         column_formats=fwd_formats, header_fmt=f["head"])
@@ -309,7 +312,7 @@ def _spread_chart(b: Builder, sheet: Any, n: int) -> None:
 
 
 def _episodes(b: Builder, sheet: Any, fwd: Any) -> int:
-    """The last K episodes of the FORWARD_RETURNS spill (K: as many as now) in AL:AO;
+    """The last K episodes of the FORWARD_RETURNS spill (K: as many as now) in AM:AP;
     returns K (0: no chart)."""
     if not isinstance(fwd, list):
         return 0

@@ -17,7 +17,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
-from .cells import Call, Formula, LastCommonDay, Ref
+from .cells import Call, Formula, LastCommonDay, Ref, Words
 from .layout import HORIZON, TICKER_CHOICES, WINDOW_CHOICES, Builder, page_setup
 
 HEADING_ROW = 2  # 0-based: "Inputs", "Answers", the monitor's title; blocks start below
@@ -30,8 +30,8 @@ SUBTITLE = ("Change the yellow cells; the answers, the rotation monitor and the 
             f"day in {DAY_CELL}: 'As of', or when it is blank the last day both tickers have.")
 TABLE_GAP = 2  # blank rows between the longest block above and the tables' titles
 PRINTED_TABLE_ROWS = 30
-EPISODES_COL, FORWARD_COL, SERIES_COL = 0, 6, 14  # A:E, G:M, O:R
-LAST_COL = SERIES_COL + 3  # O
+EPISODES_COL, FORWARD_COL, SERIES_COL = 0, 6, 15  # A:E, G:N, P:S
+LAST_COL = SERIES_COL + 3  # S
 
 # The rotation monitor, above the forward returns and rotation series tables: its title
 # row, a header row (small, large, then the windows), one row per pair, two notes; one
@@ -50,12 +50,12 @@ MONITOR_ROWS = 1 + len(MONITOR_PAIRS) + len(MONITOR_NOTES)  # below its title ro
 AS_OF_LABEL = "Answers as of"
 
 # Column widths: each table's columns keep their formats wherever a recalculated spill
-# grows to: A:E episodes, G:M forward returns, O:R rotation series. F and N separate the
-# tables; N, under the monitor's last window, is as wide as a window column.
+# grows to: A:E episodes, G:N forward returns (N: each episode's status, under the
+# monitor's last window), P:S rotation series. F and O separate the tables.
 WIDTHS = (("A:A", 24, "date"), ("B:C", 12, "date"), ("D:D", 34, "int"), ("E:E", 12, "pct2"),
           ("F:F", 2, "plain"), ("G:G", 14, "date"), ("H:K", 12, "pct2"), ("L:L", 12, "int"),
-          ("M:M", 12, "pct2"), ("N:N", 12, "plain"), ("O:O", 12, "date"),
-          ("P:R", 12, "pct2"))
+          ("M:M", 12, "pct2"), ("N:N", 30, "plain"), ("O:O", 2, "plain"), ("P:P", 12, "date"),
+          ("Q:S", 12, "pct2"))
 
 # -- data validation of the inputs ------------------------------------------------------------
 
@@ -134,7 +134,8 @@ def answers(r: dict[str, Ref]) -> list[tuple[str, Formula, str]]:
         ("Spread (small minus large)",
          Call("ROTATION_SPREAD", (r["window"], r["small"], r["large"], r["as_of"])), "pct2"),
         ("Ratio (small / large)",
-         Call("ROTATION_RATIO", (r["window"], r["small"], r["large"], r["as_of"])), "ratio"),
+         Words(Call("ROTATION_RATIO", (r["window"], r["small"], r["large"], r["as_of"]))),
+         "ratio"),
         ("Highest close since", Call("HIGHEST_SINCE", (r["small"], r["as_of"])), "date"),
         ("Rate beta (252 days, ^TNX)",
          Call("RATE_BETA", (252, r["small"], "^TNX", r["as_of"])), "num3"),
@@ -147,7 +148,8 @@ def answers(r: dict[str, Ref]) -> list[tuple[str, Formula, str]]:
 def tables(r: dict[str, Ref], f: dict[str, Any]) -> list[tuple[int, str, Call, list[Any]]]:
     """(column, title, formula, column formats) of each spilled table."""
     returns = [f["date"], f["pct2"], f["pct2"], f["pct2"]]
-    forward = [*returns, f["pct2"], f["int"], f["pct2"]]  # peak gain, peak day, drawdown
+    # peak gain, peak day, drawdown, status
+    forward = [*returns, f["pct2"], f["int"], f["pct2"], f["plain"]]
     return [
         (EPISODES_COL, "Streak episodes: STREAK_EPISODES(length, threshold, small, since, as_of)",
          Call("STREAK_EPISODES", (r["length"], r["threshold"], r["small"], r["since"],

@@ -23,7 +23,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import settings
-from .cells import Best, Call, CountAtLeast, Formula, IfNumber, Index, Lookup, Ref
+from .cells import Best, Call, CountAtLeast, Formula, IfNumber, Index, Lookup, Ref, Words
 from .howto import write_note
 from .layout import HORIZON, SINCE, Builder, page_setup
 
@@ -123,7 +123,7 @@ def questions() -> list[Question]:
         q("spread", "3", "One-month spread, ^RUT minus ^GSPC", "", "percentage points",
           lambda c, n: Call("ROTATION_SPREAD", ("1M", SMALL, LARGE, c.as_of)), "pct2"),
         q("ratio", "3", "One-month ratio, ^RUT / ^GSPC", "triple the S&P 500's gain",
-          "times", lambda c, n: Call("ROTATION_RATIO", ("1M", SMALL, LARGE, c.as_of)),
+          "times", lambda c, n: Words(Call("ROTATION_RATIO", ("1M", SMALL, LARGE, c.as_of))),
           "ratio"),
         q("spread_rank", "3", "How rare: share of one-month spreads since 1979 at or below "
           "this one", "", "share of days",
