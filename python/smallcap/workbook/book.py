@@ -51,10 +51,10 @@ def _write(b: Builder, table: object) -> BuildResult:
         b.cached_sheet = b.book.add_worksheet(CACHED_SHEET)
         b.cached_sheet.hide()
     # Data first: the charts read its columns.
-    data_cols = data.write(b, sheets["Data"], table)
+    data.write(b, sheets["Data"], table)
     story.write(b, sheets["Story"])
     explore.write(b, sheets["Explore"])
-    charts.write(b, sheets["Charts"], table, data_cols)
+    charts.write(b, sheets["Charts"], table)
     sheets["Story"].activate()
     b.book.close()
     return b.result
