@@ -40,6 +40,11 @@ SUMMARY_MEAN = "mean"
 SUMMARY_SHARE_POSITIVE = "share positive"
 SUMMARY_ROWS = (SUMMARY_COUNT, SUMMARY_MEDIAN, SUMMARY_MEAN, SUMMARY_SHARE_POSITIVE)
 DEFAULT_TICKERS = ("^RUT", "^GSPC", "^NDX", "IWM", "SPY", "^TNX")  # refreshed by default
+# The dashboard workbook's array formulas read this hidden sheet where smallcap's functions
+# cannot answer (LibreOffice, Excel without the add-in): IF(<no add-in>, Cached!..., f(...)).
+# The ribbon's Refresh re-enters them, as it does the formulas showing #NAME?.
+WORKBOOK_CACHED_SHEET = "Cached"
+WORKBOOK_NO_ADDIN = "ISERROR(INDEX(DATA_STATUS(),1,1))"  # one cheap call, a scalar
 
 # -- environment variables and their defaults --------------------------------------------
 

@@ -50,9 +50,11 @@ def episodes(b: Builder, sheet: Any, fwd: Any) -> int:
     block = f"{_cell(FORWARD_COL, top)}:${last}${top + FORWARD_ROWS}"  # room below, right
 
     def column(name: str) -> str:
-        """A FORWARD_RETURNS column found by its header, as numbers (text: #VALUE!)."""
+        """A FORWARD_RETURNS column found by its header: its numbers, #N/A elsewhere
+        (a label, a pending blank, the empty rows below)."""
         head = f"{_cell(FORWARD_COL, HEAD_ROW)}:${last}${HEAD_ROW + 1}"
-        return f'INDEX({block}+0,{_one_to(FORWARD_ROWS)},MATCH("{name}",{head},0))'
+        return (f"INDEX(IF(ISNUMBER({block}),{block},NA()),{_one_to(FORWARD_ROWS)},"
+                f'MATCH("{name}",{head},0))')
 
     count = _cell(EPISODE_COL, ANCHOR_ROW)
     sheet.write(NOTE_ROW, EPISODE_COL, f"Episodes in FORWARD_RETURNS (row {ANCHOR_ROW + 1}); "
@@ -64,13 +66,13 @@ def episodes(b: Builder, sheet: Any, fwd: Any) -> int:
     sheet.write_row(HEAD_ROW, EPISODE_COL, ["signal", NAMES[SMALL], NAMES[LARGE],
                                             f"{NAMES[SMALL]}: peak"], f["head"])
     picked = f"{count}-{k}+{_one_to(k)}"
-    b.put_column(sheet, top, EPISODE_COL, f"INDEX({column(first)}+0,{picked})",
+    b.put_column(sheet, top, EPISODE_COL, f"INDEX({column(first)},{picked})",
                  [serial(fwd[i][0]) for i in signals], f["date"])
     for j, name in enumerate(EPISODE_COLUMNS, start=1):
-        rng, at = column(name), list(fwd[0]).index(name)
+        at = list(fwd[0]).index(name)
         values = [fwd[i][at] if _is_number(fwd[i][at]) else NA for i in signals]
-        b.put_column(sheet, top, EPISODE_COL + j,
-                     f"INDEX(IF(ISNUMBER({rng}),{rng},NA()),{picked})", values, f["pct2"])
+        b.put_column(sheet, top, EPISODE_COL + j, f"INDEX({column(name)},{picked})", values,
+                     f["pct2"])
     return k
 
 

@@ -18,10 +18,10 @@ from .cells import Formula, cached, reproducible, serial
 SHEETS = ("Story", "Explore", "Charts", "Data")
 # The hidden sheet holding the build-time values of every array formula that calls a
 # smallcap function: what a host without the add-in shows in its place (see fallback()).
-CACHED_SHEET = "Cached"
+CACHED_SHEET = settings.WORKBOOK_CACHED_SHEET
 # True where smallcap's functions cannot answer (LibreOffice, Excel without the add-in):
 # one cheap call, a scalar (an array condition would make IF element-wise).
-NO_ADDIN = "ISERROR(INDEX(DATA_STATUS(),1,1))"
+NO_ADDIN = settings.WORKBOOK_NO_ADDIN
 NOTE_DAY = dt.date(2024, 7, 16)
 CHART_START = dt.date(2021, 1, 1)
 SINCE = settings.DEFAULT_SINCE
