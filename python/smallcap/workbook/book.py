@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import api
 from ..store import Store
-from . import charts, data, explore, story
+from . import charts, data, explore, forward_chart, story
 from .cells import using
 from .layout import CACHED_SHEET, CALC_ID, CHART_START, CREATED, NOTE_DAY, SHEETS, Builder, BuildResult
 
@@ -54,7 +54,8 @@ def _write(b: Builder, table: object) -> BuildResult:
     data.write(b, sheets["Data"], table)
     story.write(b, sheets["Story"])
     explore.write(b, sheets["Explore"])
-    charts.write(b, sheets["Charts"], table)
+    fwd = charts.write(b, sheets["Charts"], table)
+    forward_chart.write(b, sheets["Charts"], fwd)
     sheets["Story"].activate()
     b.book.close()
     return b.result

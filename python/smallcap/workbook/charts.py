@@ -119,7 +119,7 @@ def _one_to(n: int) -> str:
     return f"ROW(Data!$A$1:$A${n})"
 
 
-def write(b: Builder, sheet: Any, table: Any) -> None:
+def write(b: Builder, sheet: Any, table: Any) -> Any:
     f = b.fmt
     sheet.hide_gridlines(2)
     sheet.write(0, 0, TITLE, f["title"])
@@ -139,15 +139,11 @@ def write(b: Builder, sheet: Any, table: Any) -> None:
 
     _rebased_chart(b, sheet, window)
     _spread_chart(b, sheet, window)
-    from . import forward_chart  # it reads this module's layout
-
-    episodes = forward_chart.episodes(b, sheet, fwd)
-    if episodes:
-        forward_chart.chart(b, sheet, episodes)
 
     sheet.freeze_panes(HEAD_ROW, 0)
     page_setup(sheet, LAST_ROW, LAST_COL)
     sheet.set_column(0, LAST_COL, 8.43, f["plain"])
+    return fwd  # the spilled FORWARD_RETURNS: forward_chart.write charts it
 
 
 # -- the tail of the Data sheet and the window the day charts read ---------------------------

@@ -35,6 +35,13 @@ from .charts import (
 from .layout import HORIZON, NAMES, Builder
 
 
+def write(b: Builder, sheet: Any, fwd: Any) -> None:
+    """The episodes beside the spilled ``fwd`` and the chart of them (none without)."""
+    k = episodes(b, sheet, fwd)
+    if k:
+        chart(b, sheet, k)
+
+
 def episodes(b: Builder, sheet: Any, fwd: Any) -> int:
     """The last K episodes of the FORWARD_RETURNS spill (K: as many as now) in AO:AR;
     returns K (0: no chart)."""
