@@ -244,11 +244,13 @@ def rotation_monitor(sheet: Any) -> Monitor:
     from openpyxl.utils.cell import get_column_letter, range_boundaries
     from openpyxl.worksheet.formula import ArrayFormula
 
+    from smallcap.workbook import unwrap  # the formula without its Cached fallback
+
     found = [c.value for row in sheet.iter_rows() for c in row
-             if isinstance(c.value, ArrayFormula) and _MONITOR.match(c.value.text)]
+             if isinstance(c.value, ArrayFormula) and _MONITOR.match(unwrap(c.value.text))]
     assert len(found) == 1, f"expected one ROTATION_SPREAD array formula, found {found}"
     formula = found[0]
-    ranges = _MONITOR.match(formula.text).groups()
+    ranges = _MONITOR.match(unwrap(formula.text)).groups()
 
     def addresses(rng: str) -> list[str]:
         c1, r1, c2, r2 = range_boundaries(rng.replace("$", ""))

@@ -245,3 +245,18 @@ def test_a_sheet_excel_refuses_is_left_alone():
     locked.range = refuse
     book.sheets.reverse()  # the locked sheet first
     assert ribbon.relink_formulas(book) == 4
+
+
+def test_relink_reenters_dashboard_formulas_showing_their_cached_values():
+    """A dashboard array formula unlinked from the add-in does not show #NAME?: it reads
+    the Cached sheet in its place. Refresh re-enters it too; an ordinary formula showing
+    a number is left alone."""
+    from smallcap import workbook
+
+    book = FakeBook("Explore")
+    sheet = book.sheet("Explore")
+    table = "=" + workbook.fallback("STREAK_EPISODES($B$7,$B$6)", "Cached!$A$1:$E$6")
+    sheet.formulas = {"A16": table, "E4": "=RUT_STREAK($B$6)"}
+    sheet.shown = {"A16": "start", "E4": 5}
+    assert ribbon.relink_formulas(book) == 1
+    assert sheet.reentered == [("A16", table)]

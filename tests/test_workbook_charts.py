@@ -171,3 +171,59 @@ def test_redrawn_charts_end_on_the_new_last_day(early, refreshed):
         for cat in categories:  # LibreOffice writes them as shown (yyyy-mm-dd)
             points = re.findall(r"<c:v>([^<]+)</c:v>", cat)
             assert points and points[-1] == NEW_DAYS[-1], points[-3:]
+
+
+def rewrite_data(path: Path, target: Path, header: list[str], rows: list[list]) -> None:
+    """Copy the workbook ``path`` to ``target`` with its Data sheet replaced by ``header``
+    and ``rows`` (an Excel date, then closes or None), every other part kept."""
+    index = workbook.SHEETS.index("Data") + 1
+    part = f"xl/worksheets/sheet{index}.xml"
+    letters = [openpyxl.utils.get_column_letter(j + 1) for j in range(len(header))]
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w",
+                                                         zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == part:
+                xml = data.decode()
+                head = "".join(f'<c r="{c}1" t="inlineStr"><is><t>{name}</t></is></c>'
+                               for c, name in zip(letters, header, strict=True))
+                body = [f'<row r="1">{head}</row>']
+                for i, values in enumerate(rows, start=2):
+                    cells = "".join(f'<c r="{c}{i}"><v>{v!r}</v></c>'
+                                    for c, v in zip(letters, values, strict=True)
+                                    if v is not None)
+                    body.append(f'<row r="{i}">{cells}</row>')
+                data_xml = "<sheetData>" + "".join(body) + "</sheetData>"
+                xml = re.sub(r"<sheetData>.*</sheetData>", lambda _, d=data_xml: d, xml,
+                             flags=re.S)
+                xml = re.sub(r'<dimension ref="[^"]*"/>',
+                             f'<dimension ref="A1:{letters[-1]}{len(rows) + 1}"/>', xml)
+                data = xml.encode()
+            out.writestr(info, data)
+
+
+def test_charts_find_their_tickers_by_name(early, reference_store, libreoffice):  # noqa: F811
+    """A Data sheet with other tickers in another order (^NDX first, ^RUT last, as a
+    refresh of another ticker list writes it): recalculated, the chart cells still read
+    ^RUT and ^GSPC, found by the names heading them, up to the new last day."""
+    order = ["^NDX", "^GSPC", "^RUT"]
+    table = api.data_table(order, store=reference_store)
+    table = table[table["date"].astype(str) <= NEW_DAYS[-1]]
+    rows = [[workbook.serial(r[0]), *(None if v != v else float(v) for v in r[1:])]
+            for r in table[["date", *order]].itertuples(index=False)]
+    patched = early.with_name("reordered.xlsx")
+    rewrite_data(early, patched, ["date", *order], rows)
+    out = workbook.convert(patched, early.parent / "lo-reordered", "xlsx", recalculate=True)
+    sheet = openpyxl.load_workbook(out, data_only=True)["Charts"]
+    n = window_size(early)
+    got = window(sheet, n)
+    assert day(got[-1][0]) == NEW_DAYS[-1]
+    first = day(got[0][0])
+    s = reference_store
+    for date, small, large, spread, _ in got[-len(NEW_DAYS):]:
+        want = day(date)
+        for value, ticker in ((small, "^RUT"), (large, "^GSPC")):
+            rebased = api.price(ticker, want, store=s) / api.price(ticker, first, store=s) * 100
+            assert math.isclose(value, rebased, rel_tol=1e-9), (want, ticker, value)
+        assert math.isclose(spread, api.rotation_spread("1M", "^RUT", "^GSPC", want, store=s),
+                            rel_tol=1e-9, abs_tol=1e-12), want

@@ -16,6 +16,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from . import settings
 from .errors import NoData, SmallcapError
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ def call_pattern() -> re.Pattern[str]:
 
 def relink_formulas(book: Any) -> int:
     """Re-enter every formula of ``book`` that calls a smallcap function and shows
-    ``#NAME?``; returns how many.
+    ``#NAME?`` (or, a dashboard array formula, reads the Cached sheet in its place);
+    returns how many.
 
     Excel binds a formula to an add-in's function when the formula is entered: in a
     workbook written by a library, or opened before the add-in was loaded, such cells
@@ -161,8 +163,11 @@ def _relink_sheet(sheet: Any, pattern: re.Pattern[str]) -> int:
     shown = _grid(used.options(ndim=2, err_to_str=True).value)
     top, left = used.row, used.column
     count = 0
+    fallback = f"{settings.WORKBOOK_CACHED_SHEET}!".lower()
     for i, j, text in calls:
-        if shown[i][j] == NAME_ERROR:
+        # A dashboard array formula unlinked from the add-in shows its cached values
+        # (IF(no add-in, Cached!..., f(...))), not #NAME?: re-entered too.
+        if shown[i][j] == NAME_ERROR or fallback in text.lower():
             sheet.range(_address(top + i, left + j)).formula2 = text
             count += 1
     return count

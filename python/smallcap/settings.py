@@ -49,6 +49,11 @@ INDEX_SYMBOLS = tuple(INDEX_FILES.values())  # "RUT" typed for one of them: did 
 FRACTION_COLUMNS = ("small_return", "large_return", "spread", "peak_gain", "drawdown",
                     "run_return")
 WHOLE_COLUMNS = ("days", "peak_day", "rows")
+# The dashboard workbook's array formulas read this hidden sheet where smallcap's functions
+# cannot answer (LibreOffice, Excel without the add-in): IF(<no add-in>, Cached!..., f(...)).
+# The ribbon's Refresh re-enters them, as it does the formulas showing #NAME?.
+WORKBOOK_CACHED_SHEET = "Cached"
+WORKBOOK_NO_ADDIN = "ISERROR(INDEX(DATA_STATUS(),1,1))"  # one cheap call, a scalar
 
 # -- environment variables and their defaults --------------------------------------------
 

@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = jobs.add_parser("render", help="render the Story and Charts sheets to PNG with "
                         "LibreOffice (the README pictures)")
     p.add_argument("path", nargs="?", type=Path, default=None,
-                   help="render this workbook as it is (default: a values-only copy built "
-                   "from the store, since LibreOffice recomputes array formulas on load)")
+                   help="render this workbook as it is (default: the workbook built from "
+                   "the store, as LibreOffice shows it)")
     p.add_argument("--outdir", type=Path, default=Path("docs"),
                    help="folder for workbook-story.png and workbook-charts.png (default docs)")
     p.set_defaults(run=run_render)
@@ -101,7 +101,7 @@ def run_render(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="smallcap-render-") as tmp:
         source = args.path
         if source is None:
-            source = workbook.build(Path(tmp) / "smallcap.xlsx", static=True).path
+            source = workbook.build(Path(tmp) / "smallcap.xlsx").path
         try:
             pdf = workbook.render_pdf(source, tmp)
         except RuntimeError as exc:  # LibreOffice failed: its own words, one line

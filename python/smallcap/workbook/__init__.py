@@ -27,10 +27,14 @@ Shared pieces: :mod:`.cells` (Excel values and the formula model), :mod:`.layout
 (constants, formats, the :class:`~.layout.Builder` writing cells with cached values),
 :mod:`.book` (:func:`build`).
 
-Formulas that call our functions are written as dynamic-array formulas (also the one-cell
-ones), so Excel 365 neither adds an implicit-intersection ``@`` nor truncates a table; the
-whole spill range carries cached values; one-cell answers are ordinary formulas, whose
-cached values LibreOffice keeps (it recomputes every array formula on load). Function
+Tables that call our functions are written as dynamic-array formulas, so Excel 365
+neither adds an implicit-intersection ``@`` nor truncates a table; the whole spill range
+carries cached values. LibreOffice recomputes every array formula on load and has no
+smallcap functions, so each of them reads, where the functions cannot answer, its
+build-time values from the hidden Cached sheet (:func:`~.layout.fallback`); one-cell
+answers are ordinary formulas, whose cached values LibreOffice keeps. Cached numbers are
+rounded to ten significant digits (:func:`~.cells.reproducible`): the same file on every
+machine. Function
 names are written bare (``RUT_STREAK(...)``), not as Excel saves an add-in call (an
 external reference ``[1]!RUT_STREAK`` to the add-in's path on the author's machine) nor
 with ``_xludf.`` (what Excel writes for a name it could not resolve). The workbook asks
@@ -63,6 +67,7 @@ from .cells import (
 from .evaluate import evaluate, formulas_functions
 from .howto import HOW_TO_USE
 from .layout import (
+    CACHED_SHEET,
     CALC_ID,
     CHART_START,
     CREATED,
@@ -75,11 +80,14 @@ from .layout import (
     WINDOW_CHOICES,
     BuildResult,
     FormulaCell,
+    fallback,
     iter_formula_cells,
+    unwrap,
 )
 from .render import convert, pdf_pages, render_pdf, render_png, sheet_pages, soffice
 
 __all__ = [
+    "CACHED_SHEET",
     "CALC_ID",
     "CHART_START",
     "CREATED",
@@ -105,6 +113,7 @@ __all__ = [
     "build",
     "convert",
     "evaluate",
+    "fallback",
     "formulas_functions",
     "iter_formula_cells",
     "pdf_pages",
@@ -114,4 +123,5 @@ __all__ = [
     "sheet_pages",
     "soffice",
     "udf",
+    "unwrap",
 ]

@@ -8,10 +8,14 @@ chart's source cells are built-in formulas (no smallcap function in them, so the
 recalculate wherever the workbook is opened, LibreOffice included) over ranges that are
 fixed when the workbook is built and have room to grow:
 
-- the *tail* (columns Z:AB): the last Data row where both indices have a close
-  (``MATCH(9.99E+307, column)`` finds a column's last number; the smaller of the two, in
-  Z3) and the rows before it: date and both closes, ``INDEX(Data!$B$2:$B$40000+0, rows)``
-  (``+0`` makes the range numbers, an empty cell 0, so that ``INDEX`` gives values);
+- the *tail* (columns Z:AB): found by name, never by position: the tickers' names head
+  Z4:AB4 and every formula looks its Data column up by that name (``MATCH`` on the Data
+  header), so a Data sheet with other tickers or another column order charts the right
+  lines. The last Data row where both indices have a close (each column's last row
+  holding a close, ``SUMPRODUCT(MAX((header=name)*(Data<>"")*row))``; the smaller of the
+  two, in Z3) and the rows before it: date and both closes,
+  ``INDEX(Data!$A$2:$T$40000+0, rows, MATCH(name, Data!$A$1:$T$1, 0))`` (``+0`` makes
+  the range numbers, an empty cell 0, so that ``INDEX`` gives values);
 - the *window* the two day charts read (T:X): the tail's last N rows, N the number of
   days both had from the chart start to the last day when the workbook was built: the
   date, both closes rebased to 100 on the window's first day, and the one-month spread,
@@ -19,9 +23,9 @@ fixed when the workbook is built and have room to grow:
   day a month back, clipped to the month's end, or the last day before it: the tail
   starts a month before the window so that close is in it), as ``ROTATION_SPREAD``
   computes it;
-- the *episodes* the forward chart reads (AM:AP): the last K episodes of the spilled
-  ``FORWARD_RETURNS`` (K: how many there were when the workbook was built), counted with
-  ``COUNT`` over a fixed range below its header.
+- the *episodes* the forward chart reads (:mod:`.forward_chart`, AO:AR): the last K
+  episodes of the spilled ``FORWARD_RETURNS`` (K: how many there were when the workbook
+  was built), its columns found by their header names.
 
 A day one of the two has no close for shows ``#N/A`` (a gap in the line). The formulas
 are written as dynamic arrays (one per column), which Excel, LibreOffice and the
@@ -39,7 +43,6 @@ import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import analytics, params, settings
-from ..analytics.forward import FORWARD_COLUMNS
 from ..analytics.windows import window_starts
 from ..errors import BadArgument
 from .cells import Call, serial
@@ -56,13 +59,15 @@ REBASED_COL = WINDOW_COL
 SPREAD_COL = WINDOW_COL + 3  # W
 START_COL = WINDOW_COL + 4  # X: the tail row of each day's month-ago close
 TAIL_COL = WINDOW_COL + 6  # Z: date, small close, large close
-FORWARD_COL = TAIL_COL + 4  # AD: FORWARD_RETURNS (eight columns, the status last)
-FORWARD_WIDTH = len(FORWARD_COLUMNS)
-EPISODE_COL = FORWARD_COL + FORWARD_WIDTH + 1  # AM: signal, small, large, small's peak
-EPISODE_COLUMNS = (1, 2, 4)  # FORWARD_RETURNS' small_return, large_return, peak_gain
+FORWARD_COL = TAIL_COL + 4  # AD: FORWARD_RETURNS (eight columns, the status last; room for ten)
+FORWARD_WIDTH = 10
+EPISODE_COL = FORWARD_COL + FORWARD_WIDTH + 1  # AO: signal, small, large, small's peak
+# FORWARD_RETURNS' columns the forward chart shows, found by their header
+EPISODE_COLUMNS = ("small_return", "large_return", "peak_gain")
 # Room to grow: the Data rows the tail reads (24,749 today, about 250 a year), the
 # FORWARD_RETURNS rows the episode count reads.
 DATA_ROWS = 40_000
+DATA_LAST_COL = "T"  # the Data columns searched for a ticker's name (19 tickers)
 FORWARD_ROWS = 100
 LOOKBACK = 31  # tail rows before the window: a calendar month has at most 23 trading days
 # The charts, stacked in column A from the header row down, each this many pixels high,
@@ -72,7 +77,6 @@ WIDTH = 900
 ROW_PIXELS = 20  # a default row (15 points)
 LAST_COL = 14  # the printed page is as wide as the charts
 NA = "#N/A"
-BIG = "9.99E+307"  # larger than any number: MATCH(BIG, column) is the column's last number
 
 
 def _stack() -> tuple[dict[str, int], int]:
@@ -115,7 +119,7 @@ def _one_to(n: int) -> str:
     return f"ROW(Data!$A$1:$A${n})"
 
 
-def write(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int]) -> None:
+def write(b: Builder, sheet: Any, table: Any) -> Any:
     f = b.fmt
     sheet.hide_gridlines(2)
     sheet.write(0, 0, TITLE, f["title"])
@@ -123,7 +127,7 @@ def write(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int]) -> None
                 f"{xl_col_to_name(WINDOW_COL)} onward) over the Data sheet and "
                 "FORWARD_RETURNS: a refresh moves them to the new last day.", f["subtitle"])
     first, last = common_rows(table, SMALL, LARGE, b.chart_start)
-    window = _tail_and_window(b, sheet, table, data_cols, first, last)
+    window = _tail_and_window(b, sheet, table, first, last)
     fwd_formats = [f["date"], f["pct2"], f["pct2"], f["pct2"], f["pct2"], f["int"], f["pct2"],
                    f["plain"]]
     sheet.set_column(FORWARD_COL, FORWARD_COL, 13, f["date"])
@@ -137,13 +141,11 @@ def write(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int]) -> None
 
     _rebased_chart(b, sheet, window)
     _spread_chart(b, sheet, window)
-    episodes = _episodes(b, sheet, fwd)
-    if episodes:
-        _forward_chart(b, sheet, episodes)
 
     sheet.freeze_panes(HEAD_ROW, 0)
     page_setup(sheet, LAST_ROW, LAST_COL)
     sheet.set_column(0, LAST_COL, 8.43, f["plain"])
+    return fwd  # the spilled FORWARD_RETURNS: forward_chart.write charts it
 
 
 # -- the tail of the Data sheet and the window the day charts read ---------------------------
@@ -157,8 +159,7 @@ def _month_ago(dates: str) -> str:
             f"{end}))")
 
 
-def _tail_and_window(b: Builder, sheet: Any, table: Any, data_cols: dict[str, int],
-                     first: int, last: int) -> int:
+def _tail_and_window(b: Builder, sheet: Any, table: Any, first: int, last: int) -> int:
     """Write the tail (Z:AB) and the window (T:X); returns the window's row count."""
     f = b.fmt
     top = HEAD_ROW + 1
@@ -167,17 +168,27 @@ def _tail_and_window(b: Builder, sheet: Any, table: Any, data_cols: dict[str, in
     k = n + lead
     data_last = max(DATA_ROWS, len(table) + 1 + 2520)
 
-    def data_range(name: str) -> str:
-        letter = xl_col_to_name(data_cols[name])
-        return f"Data!${letter}$2:${letter}${data_last}"
+    grid, head = (f"Data!$A$2:${DATA_LAST_COL}${data_last}",
+                  f"Data!$A$1:${DATA_LAST_COL}$1")
+
+    def pick(name: str, rows: str) -> str:
+        """Rows ``rows`` of the Data column headed by the cell ``name`` (0: blank)."""
+        if name == "date":  # always column A
+            return f"INDEX(Data!$A$2:$A${data_last}+0,{rows})"
+        return f"INDEX({grid}+0,{rows},MATCH({name},{head},0))"
+
+    def last_number(name: str) -> str:
+        """The last row of the Data column headed by ``name`` holding a close."""
+        return (f"IF(ISNA(MATCH({name},{head},0)),NA(),SUMPRODUCT(MAX(({head}={name})*"
+                f'({grid}<>"")*(ROW(Data!$A$2:$A${data_last})-1))))')
 
     # What the Data columns hold (a 1-based position in data_range: table row + 1).
     days = list(table["date"])
     dates = [serial(d) for d in days]
     closes = {t: [None if math.isnan(v) else float(v) for v in table[t].to_numpy()]
               for t in (SMALL, LARGE)}
-    last_number = {t: max((i + 1 for i, v in enumerate(closes[t]) if v is not None),
-                          default=None) for t in (SMALL, LARGE)}
+    last_row = {t: max((i + 1 for i, v in enumerate(closes[t]) if v is not None),
+                       default=None) for t in (SMALL, LARGE)}
 
     # -- the tail: the last Data row both have (Z3) and the k rows up to it --------------
     sheet.set_column(TAIL_COL, TAIL_COL, 11, f["date"])
@@ -185,12 +196,13 @@ def _tail_and_window(b: Builder, sheet: Any, table: Any, data_cols: dict[str, in
     sheet.write(NOTE_ROW, TAIL_COL, f"The Data rows read: the last with both closes "
                 f"(Z{ANCHOR_ROW + 1}) and the {k - 1:,} before it.", f["subtitle"])
     sheet.write(HEAD_ROW, TAIL_COL, "date", f["head"])
+    # The tickers' names head the tail: every formula finds its Data column by name.
+    names = {t: _cell(TAIL_COL + j, HEAD_ROW) for j, t in enumerate((SMALL, LARGE), start=1)}
     for j, ticker in enumerate((SMALL, LARGE), start=1):
-        letter = xl_col_to_name(data_cols[ticker])
-        b.put_builtin(sheet, HEAD_ROW, TAIL_COL + j, f"Data!${letter}$1", ticker, f["head"])
-        b.put_builtin(sheet, ANCHOR_ROW, TAIL_COL + j, f"MATCH({BIG},{data_range(ticker)})",
-                      last_number[ticker] or NA, f["int"])
-    positions = [p for p in last_number.values() if p is not None]
+        sheet.write_string(HEAD_ROW, TAIL_COL + j, ticker, f["head"])
+        b.put_builtin(sheet, ANCHOR_ROW, TAIL_COL + j, last_number(names[ticker]),
+                      last_row[ticker] or NA, f["int"])
+    positions = [p for p in last_row.values() if p is not None]
     anchor = min(positions)
     both = f"{xl_col_to_name(TAIL_COL + 1)}{ANCHOR_ROW + 1}:{xl_col_to_name(TAIL_COL + 2)}" \
         f"{ANCHOR_ROW + 1}"
@@ -202,10 +214,9 @@ def _tail_and_window(b: Builder, sheet: Any, table: Any, data_cols: dict[str, in
     tail_date = [dates[r] for r in rows]
     tail_day = [days[r] for r in rows]
     tail = {t: [closes[t][r] or 0.0 for r in rows] for t in (SMALL, LARGE)}
-    b.put_column(sheet, top, TAIL_COL, f"INDEX({data_range('date')}+0,{rows_text})",
-                 tail_date, f["date"])
+    b.put_column(sheet, top, TAIL_COL, pick("date", rows_text), tail_date, f["date"])
     for j, ticker in enumerate((SMALL, LARGE), start=1):
-        b.put_column(sheet, top, TAIL_COL + j, f"INDEX({data_range(ticker)}+0,{rows_text})",
+        b.put_column(sheet, top, TAIL_COL + j, pick(names[ticker], rows_text),
                      tail[ticker], f["close"])
 
     # -- the window: the tail's last n rows ----------------------------------------------
@@ -306,72 +317,6 @@ def _spread_chart(b: Builder, sheet: Any, n: int) -> None:
     chart.set_legend({"none": True})
     chart.set_size({"width": WIDTH, "height": HEIGHTS["spread"]})
     sheet.insert_chart(TOPS["spread"], 0, chart)
-
-
-# -- the episodes the forward chart reads ---------------------------------------------------
-
-
-def _episodes(b: Builder, sheet: Any, fwd: Any) -> int:
-    """The last K episodes of the FORWARD_RETURNS spill (K: as many as now) in AM:AP;
-    returns K (0: no chart)."""
-    if not isinstance(fwd, list):
-        return 0
-    f = b.fmt
-    signals = [i for i, row in enumerate(fwd) if i and _is_number(row[0])]
-    k = len(signals)
-    if not k:
-        return 0
-    top = HEAD_ROW + 1
-    below = (top, top + FORWARD_ROWS - 1)  # the spill's rows below its header, with room
-    count = _cell(EPISODE_COL, ANCHOR_ROW)
-    sheet.write(NOTE_ROW, EPISODE_COL, f"Episodes in FORWARD_RETURNS (row {ANCHOR_ROW + 1}); "
-                f"the chart shows the latest {k}.", f["subtitle"])
-    b.put_builtin(sheet, ANCHOR_ROW, EPISODE_COL,
-                  f"COUNT({_col(FORWARD_COL, *below, absolute=True)})", k, f["int"])
-    sheet.set_column(EPISODE_COL, EPISODE_COL, 11, f["date"])
-    sheet.set_column(EPISODE_COL + 1, EPISODE_COL + len(EPISODE_COLUMNS), 11, f["pct2"])
-    sheet.write_row(HEAD_ROW, EPISODE_COL, ["signal", NAMES[SMALL], NAMES[LARGE],
-                                            f"{NAMES[SMALL]}: peak"], f["head"])
-    picked = f"{count}-{k}+{_one_to(k)}"
-    b.put_column(sheet, top, EPISODE_COL,
-                 f"INDEX({_col(FORWARD_COL, *below, absolute=True)}+0,{picked})",
-                 [serial(fwd[i][0]) for i in signals], f["date"])
-    for j, column in enumerate(EPISODE_COLUMNS, start=1):
-        rng = _col(FORWARD_COL + column, *below, absolute=True)
-        values = [fwd[i][column] if _is_number(fwd[i][column]) else NA for i in signals]
-        b.put_column(sheet, top, EPISODE_COL + j,
-                     f"INDEX(IF(ISNUMBER({rng}),{rng},NA()),{picked})", values, f["pct2"])
-    return k
-
-
-def _is_number(value: Any) -> bool:
-    """Excel's ISNUMBER of a value a worksheet function returned (a date is a number)."""
-    return (isinstance(value, int | float | dt.date) and not isinstance(value, bool)
-            and not (isinstance(value, float) and math.isnan(value)))
-
-
-def _forward_chart(b: Builder, sheet: Any, episodes: int) -> None:
-    top = HEAD_ROW + 1
-    chart = b.book.add_chart({"type": "column"})
-    for j, name, color in ((1, NAMES[SMALL], "#C00000"), (2, NAMES[LARGE], "#1F3864"),
-                           (3, f"{NAMES[SMALL]}: peak within the {HORIZON} days", "#F4B183")):
-        chart.add_series({
-            "name": name,
-            "categories": f"=Charts!{_col(EPISODE_COL, top, top + episodes - 1, True)}",
-            "values": f"=Charts!{_col(EPISODE_COL + j, top, top + episodes - 1, True)}",
-            "fill": {"color": color}, "gap": 80,
-        })
-    chart.set_title({"name": f"Return over the {HORIZON} trading days after each "
-                     "five-day streak of gains above 1%, and the peak within them",
-                     "name_font": {"size": 12}})
-    chart.set_x_axis({"name": f"signal day (fifth day of the streak; the latest {episodes})",
-                      "text_axis": True, "num_format": "yyyy-mm-dd",
-                      "label_position": "low"})
-    chart.set_y_axis({"name": "over the signal close", "num_format": "0%",
-                      "major_gridlines": _grid()})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": WIDTH, "height": HEIGHTS["forward"]})
-    sheet.insert_chart(TOPS["forward"], 0, chart)
 
 
 def common_rows(table: Any, small: str, large: str, chart_start: dt.date) -> tuple[int, int]:

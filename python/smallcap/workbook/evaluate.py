@@ -5,6 +5,11 @@ scalar, a range as a 2-D list of rows (what xlwings passes with ``ndim=2``), a b
 ``None``, an Excel error as its text. A result that is a 2-D list of rows (a table, or
 the element-wise answers of a function given ranges) goes back as an array that spills
 over the formula's range; a scalar goes back as one value.
+
+``IF`` with a one-cell condition returns the branch it picks as it is (a whole array, at
+its own size), as Excel does; ``formulas`` would broadcast the two branches against each
+other. The workbook's array formulas rely on it (``IF(ISERROR(INDEX(DATA_STATUS(),1,1)),
+Cached!..., FORWARD_RETURNS(...))``).
 """
 
 from __future__ import annotations
@@ -81,7 +86,35 @@ def formulas_functions() -> dict[str, Callable[..., Any]]:
         wrapped = wrap_ranges_func(plugged)
         table[name] = wrapped
         table[f"_XLUDF.{name}"] = wrapped
+    table["IF"] = _excel_if(table["IF"])
     return table
+
+
+def _excel_if(builtin: Any) -> dict[str, Any]:
+    """``formulas``' IF, except that a one-cell condition picks a branch whole."""
+    from formulas.functions import Error, wrap_ranges_func
+    from formulas.tokens.operand import XlError
+
+    original = builtin["function"] if isinstance(builtin, dict) else builtin
+    if getattr(original, "_smallcap_if", False):
+        return builtin
+
+    def excel_if(condition: Any, *branches: Any) -> Any:
+        cells = np.asarray(condition, dtype=object)
+        if cells.size != 1:
+            return original(condition, *branches)
+        picked = cells.ravel()[0]
+        if isinstance(picked, XlError):
+            return picked
+        if isinstance(picked, str):
+            return Error.errors["#VALUE!"]
+        if picked:
+            return branches[0] if branches else True
+        return branches[1] if len(branches) > 1 else False
+
+    function = wrap_ranges_func(excel_if)
+    function._smallcap_if = True
+    return {**builtin, "function": function} if isinstance(builtin, dict) else function
 
 
 _CELL = re.compile(r"^'?\[(?P<book>[^\]]+)\](?P<sheet>[^'!]+)'?!(?P<range>[A-Z]+\d+(:[A-Z]+\d+)?)$")

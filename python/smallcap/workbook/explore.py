@@ -29,9 +29,12 @@ SUBTITLE = ("Change the yellow cells; the answers, the rotation monitor and the 
             "below recalculate (tables spill as dynamic arrays). Every cell asks about the "
             f"day in {DAY_CELL}: 'As of', or when it is blank the last day both tickers have.")
 TABLE_GAP = 2  # blank rows between the longest block above and the tables' titles
-PRINTED_TABLE_ROWS = 30
-EPISODES_COL, FORWARD_COL, SERIES_COL = 0, 6, 15  # A:E, G:N, P:S
-LAST_COL = SERIES_COL + 3  # S
+EPISODES_COL, FORWARD_COL, SERIES_COL = 0, 6, 15  # A:E, G:N (status last), P:S
+# The printed page: the inputs, answers, monitor, the episodes and forward returns tables
+# (A:N) and a few rows of room; the daily ROTATION_SERIES (P:S) is for the screen (at
+# its width the page would print too small to read).
+PRINTED_ROOM = 3
+PRINTED_LAST_COL = SERIES_COL - 2  # N
 
 # The rotation monitor, above the forward returns and rotation series tables: its title
 # row, a header row (small, large, then the windows), one row per pair, two notes; one
@@ -190,11 +193,13 @@ def write(b: Builder, sheet: Any) -> None:
     spilled = tables(refs, f)
     for col, title, _, _ in spilled:
         sheet.write(top, col, title, f["group"])
+    heights = []
     for col, _, formula, formats in spilled:
-        b.put_formula(sheet, top + 1, col, formula, column_formats=formats,
-                      header_fmt=f["head"])
+        value = b.put_formula(sheet, top + 1, col, formula, column_formats=formats,
+                              header_fmt=f["head"])
+        heights.append(len(value) if isinstance(value, list) and col < SERIES_COL else 1)
     sheet.freeze_panes(top + 2, 0)
-    page_setup(sheet, top + PRINTED_TABLE_ROWS, LAST_COL)
+    page_setup(sheet, top + max(heights) + PRINTED_ROOM, PRINTED_LAST_COL)
 
 
 def monitor(b: Builder, sheet: Any, row: int, as_of: Ref) -> Any:

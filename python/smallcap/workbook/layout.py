@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from .. import settings
-from .cells import Formula, cached, serial
+from .cells import Formula, cached, reproducible, serial
 
 SHEETS = ("Story", "Explore", "Charts", "Data")
+# The hidden sheet holding the build-time values of every array formula that calls a
+# smallcap function: what a host without the add-in shows in its place (see fallback()).
+CACHED_SHEET = settings.WORKBOOK_CACHED_SHEET
+# True where smallcap's functions cannot answer (LibreOffice, Excel without the add-in):
+# one cheap call, a scalar (an array condition would make IF element-wise).
+NO_ADDIN = settings.WORKBOOK_NO_ADDIN
 NOTE_DAY = dt.date(2024, 7, 16)
 CHART_START = dt.date(2021, 1, 1)
 SINCE = settings.DEFAULT_SINCE
@@ -71,17 +79,41 @@ def page_setup(sheet: Any, last_row: int, last_col: int, header: str | None = No
     sheet.set_footer(FOOTER)
     sheet.print_area(0, 0, last_row, last_col)
     sheet.set_landscape()
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.fit_to_pages(1, 1)
+
+
+def fallback(text: str, cache: str) -> str:
+    """``text`` (a formula without ``=``) where smallcap's functions answer, else the
+    build-time values at ``cache`` (a range of the Cached sheet):
+    ``IF(ISERROR(INDEX(DATA_STATUS(),1,1)),Cached!$A$1:$E$9,text)``. Excel with the add-in
+    computes ``text`` (and spills it at its own size); LibreOffice, which recomputes every
+    array formula on load and has no smallcap functions, shows the cached values."""
+    return f"IF({NO_ADDIN},{cache},{text})"
+
+
+def unwrap(text: str) -> str:
+    """The formula :func:`fallback` wrapped (``=`` kept); any other formula as it is."""
+    head = f"=IF({NO_ADDIN},{CACHED_SHEET}!"
+    if not (text.startswith(head) and text.endswith(")")):
+        return text
+    return "=" + text[len(head):-1].split(",", 1)[1]
 
 
 class Builder:
     """The open workbook, its formats, and the cells written so far."""
 
     def __init__(self, path: Path, note_day: dt.date, chart_start: dt.date,
-                 static: bool = False) -> None:
+                 static: bool = False,
+                 jitter: Callable[[float], float] | None = None) -> None:
         import xlsxwriter
 
         self.static = static
+        # Test hook: changes every computed number before it is cached (another
+        # machine's last bits); the cached values must not change.
+        self.jitter = jitter
+        self.cached_sheet: Any = None  # the Cached sheet, added by book.build
+        self._cached_rows = 0  # the Cached sheet's next free row
         self.path = path
         self.note_day = note_day
         self.chart_start = chart_start
@@ -95,6 +127,33 @@ class Builder:
 
     # cells -----------------------------------------------------------------------------
 
+    def number(self, value: float) -> float:
+        """A computed number as it is cached: rounded to :data:`.cells.CACHE_DIGITS` significant
+        digits (cells show at most six), so that the last bits, which differ between
+        machines (SIMD summation order), never reach the file."""
+        return reproducible(self.jitter(value) if self.jitter else value)
+
+    def cached(self, value: Any) -> Any:
+        """A formula's cached value as XlsxWriter takes it, numbers :meth:`number`-ed."""
+        value = cached(value)
+        return self.number(value) if isinstance(value, float) else value
+
+    def stash(self, values: Any) -> str:
+        """Write ``values`` (a scalar, or rows) on the Cached sheet; returns the absolute
+        range holding them (``Cached!$A$1:$E$9``)."""
+        rows = values if isinstance(values, list) else [[values]]
+        top = self._cached_rows
+        for i, cells in enumerate(rows):
+            for j, cell in enumerate(cells):
+                self.put_value(self.cached_sheet, top + i, j, cell, None)
+        width = max((len(cells) for cells in rows), default=1) or 1
+        self._cached_rows = top + len(rows) + 1
+        corner = xl_rowcol_to_cell(top, 0, row_abs=True, col_abs=True)
+        if len(rows) == 1 and width == 1:
+            return f"{CACHED_SHEET}!{corner}"
+        end = xl_rowcol_to_cell(top + len(rows) - 1, width - 1, row_abs=True, col_abs=True)
+        return f"{CACHED_SHEET}!{corner}:{end}"
+
     def put_value(self, sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         """Write one Excel value (as :mod:`smallcap.udfs` returns it) as a plain cell."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -103,8 +162,10 @@ class Builder:
             sheet.write_boolean(row, col, value, fmt)
         elif isinstance(value, dt.date | dt.datetime):
             sheet.write_number(row, col, serial(value), fmt)
-        elif isinstance(value, int | float):
+        elif isinstance(value, int):
             sheet.write_number(row, col, value, fmt)
+        elif isinstance(value, float):
+            sheet.write_number(row, col, self.number(value), fmt)
         else:
             sheet.write_string(row, col, str(value), fmt)
 
@@ -115,15 +176,20 @@ class Builder:
 
         A table result fills its spill range: with ``header_fmt`` its first row is a
         header row in that format; column ``j`` takes ``column_formats[j]`` (else ``fmt``).
-        A scalar result is an ordinary formula. Returns the value (scalar or rows)."""
+        A scalar result is an ordinary formula, unless the formula needs arrays. An array
+        formula falls back on its build-time values where smallcap's functions cannot
+        answer (:func:`fallback`). Returns the value (scalar or rows)."""
         value = formula.value()
         text = "=" + formula.text()
+        array = isinstance(value, list) or getattr(formula, "array", False)
+        if array and not self.static:
+            text = "=" + fallback(formula.text(), self.stash(value))
         if isinstance(value, list):
             rows = value
             height, width = len(rows), len(rows[0]) if rows else 1
             formats = list(column_formats or [])
             body_fmt = fmt or self.fmt["plain"]
-            first = cached(rows[0][0]) if rows and rows[0] else ""
+            first = self.cached(rows[0][0]) if rows and rows[0] else ""
             if not self.static:
                 sheet.write_dynamic_array_formula(row, col, row + height - 1,
                                                   col + width - 1, text, header_fmt or fmt,
@@ -145,10 +211,14 @@ class Builder:
                 fmt = self.fmt["label"]  # an error text reads better unformatted
             if self.static:
                 self.put_value(sheet, row, col, value, fmt or self.fmt["plain"])
+            elif array:
+                sheet.write_dynamic_array_formula(row, col, row, col, text,
+                                                  fmt or self.fmt["plain"], self.cached(value))
             else:
                 # An ordinary formula: LibreOffice keeps its cached value on load (it
                 # recomputes every array formula); Excel 365 shows it as =@NAME(...).
-                sheet.write_formula(row, col, text, fmt or self.fmt["plain"], cached(value))
+                sheet.write_formula(row, col, text, fmt or self.fmt["plain"],
+                                    self.cached(value))
         if not self.static:
             self.result.formulas.append(FormulaCell(sheet.name, row, col, text, height, width))
         return value
@@ -169,8 +239,8 @@ class Builder:
         only, in the static copy)."""
         first = 0 if self.static else 1
         if not self.static:
-            self.put_column_array(sheet, row, col, len(values), "=" + text, cached(values[0]),
-                                  fmt)
+            self.put_column_array(sheet, row, col, len(values), "=" + text,
+                                  self.cached(values[0]), fmt)
         for i in range(first, len(values)):
             self.put_value(sheet, row + i, col, values[i], fmt)
 
@@ -182,7 +252,7 @@ class Builder:
         if self.static:
             self.put_value(sheet, row, col, value, fmt)
             return
-        sheet.write_formula(row, col, "=" + text, fmt, cached(value))
+        sheet.write_formula(row, col, "=" + text, fmt, self.cached(value))
         self.result.formulas.append(FormulaCell(sheet.name, row, col, "=" + text))
 
 
