@@ -7,7 +7,7 @@ Usage (``pip install cosmic-ray`` first; about 2 to 8 s of CPU per mutant)::
     python benchmarks/mutation.py --recheck DIR [TARGET ...]
 
 It mutates a copy of the checkout's HEAD (``git archive``, in a temporary folder, never the
-checkout), with ``../shared`` beside it as the tests expect. For each target it samples
+checkout; the tests need nothing beside it). For each target it samples
 ``--sample`` mutants at random (``--seed``), leaving out those inside type annotations
 (never evaluated under ``from __future__ import annotations``: equivalent by construction),
 runs the target's test files on each (``pytest -x``) and prints killed / survived, the
@@ -108,7 +108,7 @@ def report(db: Path) -> tuple[int, int, list[str]]:
 
 
 def copy_head(work: Path, name: str) -> Path:
-    """The checkout's HEAD in ``work/name``, with ``../shared`` beside it."""
+    """The checkout's HEAD in ``work/name`` (the tests need nothing beside it)."""
     root = work / name
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -116,8 +116,6 @@ def copy_head(work: Path, name: str) -> Path:
                              capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(root, filter="data")
-    if (REPO.parent / "shared").exists() and not (work / "shared").exists():
-        os.symlink(REPO.parent / "shared", work / "shared")
     return root
 
 

@@ -254,9 +254,13 @@ def test_same_answer_as_windows(lite, same_history, name, args):
     rows = windows if isinstance(windows, list) else [[windows]]
     expected = [[windows_cell(v) for v in row] for row in rows]
     lite_rows = [[cell(v) for v in row] for row in got["value"]]
-    if rows[0] and rows[0][-1] == "refreshed_at":  # DATA_STATUS: when loaded, when refreshed
-        assert isinstance(lite_rows[1][-1], dt.date)
-        expected, lite_rows = [r[:-1] for r in expected], [r[:-1] for r in lite_rows]
+    if rows[0] and "refreshed_at" in rows[0]:  # DATA_STATUS: when loaded and from where
+        when, source = rows[0].index("refreshed_at"), rows[0].index("source")
+        assert isinstance(lite_rows[1][when], dt.date)
+        assert lite_rows[1][source] == "the Data sheet"  # Windows: yahoo or csv, from its log
+        keep = [k for k in range(len(rows[0])) if k not in (when, source)]
+        expected = [[r[k] for k in keep] for r in expected]
+        lite_rows = [[r[k] for k in keep] for r in lite_rows]
     assert lite_rows == expected
 
 

@@ -74,7 +74,7 @@ def test_cli_lite_build_writes_both_files_and_the_wheel(tmp_path, capsys):
 def test_cli_lite_build_refuses_a_file_as_wheel_in_one_line(tmp_path, capsys):
     assert cli.main(["lite", "build", str(tmp_path), "--wheel", str(tmp_path / "nope.txt")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("smallcap: ") and "not a wheel" in err and err.count("\n") == 1
+    assert err.startswith("error: ") and "not a wheel" in err and err.count("\n") == 1
 
 
 def test_the_default_requirement_is_smallcap_by_version():

@@ -122,7 +122,7 @@ def test_installed_wheel_builds_installs_and_writes_the_workbook(wheel, referenc
                   cwd=cwd, timeout=120))
     assert str(book) in text
     assert openpyxl.load_workbook(book, read_only=True).sheetnames == [
-        "Story", "Explore", "Charts", "Data"]
+        "Story", "Explore", "Charts", "Data", "Cached"]
 
     story = ok(run(smallcap, "--store", tmp_path / "none.sqlite", "report", "--sample",
                    "--as-of", "2024-07-16", cwd=cwd, timeout=120))

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yahoo_server as server_module
-from yahoo_server import DATA_DIR, YahooServer
+from yahoo_server import YahooServer, csv_path
 
 import smallcap
 from smallcap.sources.refresh import refresh
@@ -34,7 +34,7 @@ CUT = "2026-01-30"  # what the store holds before a refresh; the server has up t
 
 
 def csv_rows(symbol: str, until: str) -> pd.DataFrame:
-    frame = pd.read_csv(DATA_DIR / f"{symbol.lstrip('^')}.csv")
+    frame = pd.read_csv(csv_path(symbol))
     days = pd.to_datetime(frame["Date"]).to_numpy().astype("datetime64[D]")
     rows = pd.DataFrame({"date": days, "close": frame["Close"].to_numpy(dtype="float64"),
                          "adj_close": frame["Close"].to_numpy(dtype="float64")})

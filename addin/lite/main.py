@@ -149,7 +149,7 @@ def HIGHEST_SINCE(ticker="^RUT", as_of=None):
 @arg("as_of", ndim=2, err_to_str=True,
      doc="the day asked about (last trading day on or before it); default the latest")
 def FORWARD_RETURNS(horizon=50, length=5, threshold=0.01, small="^RUT", large="^GSPC", since="1979-01-01", as_of=None):
-    """Table: returns, peak and drawdown horizon days after each streak signal, as known on"""
+    """Table: returns, peak and drawdown horizon days after each streak signal, as known on as_of (pending: blank), then count/median/mean/share positive."""
     return runtime.call("FORWARD_RETURNS", horizon, length, threshold, small, large, since, as_of)
 
 

@@ -277,10 +277,13 @@ def data_status(reader: Reader, ticker=DEFAULT_TICKER) -> pd.DataFrame:
         raise NoData(f"no data for {ticker} — {hint}" if hint else f"no data for {ticker} — "
                      f"refresh first (smallcap refresh {ticker}, or smallcap load-csv {ticker} "
                      "FILE)")
-    from .sources.provenance import provenance  # the Yahoo source only when asked
+    # a table function's body gets the Store itself (a lifted call's Reader wraps one); a
+    # store with no refresh log (xlwings Lite's, read from the workbook) names its source
+    store = getattr(reader, "store", reader)
+    if hasattr(store, "refresh_log"):
+        from .sources.provenance import provenance  # the Yahoo source only when asked
 
-    # a table function's body gets the Store itself (a lifted call's Reader wraps one)
-    status["source"] = provenance(getattr(reader, "store", reader), ticker)
+        status["source"] = provenance(store, ticker)
     return pd.DataFrame([{column: status[column] for column in STATUS_COLUMNS}],
                         columns=STATUS_COLUMNS)
 
