@@ -69,7 +69,8 @@ def check_python_result(result) -> None:
         frame = result.to_frame() if isinstance(result, pd.Series) else result
         numbers = frame.select_dtypes("number").to_numpy(dtype="float64", na_value=np.nan)
         assert not np.isinf(numbers).any()
-        assert all(dtype.kind != "O" for dtype in frame.dtypes), frame.dtypes
+        assert all(dtype.kind != "O" or isinstance(dtype, pd.StringDtype)
+                   for dtype in frame.dtypes), frame.dtypes  # text: the string dtype
         for error in result.attrs.get("errors", {}).values():
             assert isinstance(error, smallcap.SmallcapError), error
     else:

@@ -8,6 +8,7 @@ one-month returns both fell (^RUT -1.80%, ^GSPC -1.13%).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,8 +20,8 @@ import pytest
 from conftest import http_get
 
 from smallcap import analytics, api, report, udfs, workbook
-from smallcap.catalogue import is_error
 from smallcap.errors import NoAnswer
+from smallcap.pyface import ElementWarning
 
 LOSSES_DAY = "2026-02-23"
 
@@ -49,16 +50,24 @@ def test_ratio_of_two_losses_is_one_answer_in_every_host(
     assert udfs.ROTATION_RATIO("1M", "^RUT", "^GSPC", LOSSES_DAY) == cell
     spilled = udfs.ROTATION_RATIO([["1M", "3M"]], "^RUT", "^GSPC", LOSSES_DAY)
     assert spilled[0][0] == cell and isinstance(spilled[0][1], float)
-    # Python, lifted over a range: the element holds the same exception
-    lifted = api.rotation_ratio(["1M", "3M"], "^RUT", "^GSPC", LOSSES_DAY, store=reference_store)
-    assert is_error(lifted.iloc[0]) and str(lifted.iloc[0]) == both_fell
+    # Python, lifted over a range: the element is NaN, its error the same exception
+    with pytest.warns(ElementWarning, match="both legs fell"):
+        lifted = api.rotation_ratio(["1M", "3M"], "^RUT", "^GSPC", LOSSES_DAY,
+                                    store=reference_store)
+    assert np.isnan(lifted.loc["1M"]) and np.isfinite(lifted.loc["3M"])
+    error = lifted.attrs["errors"]["1M"]
+    assert isinstance(error, NoAnswer) and str(error) == both_fell
     # the command line, as a user runs it
     done = subprocess.run([sys.executable, "-m", "smallcap.cli", "--store",
                            str(reference_store_path), "call", "ROTATION_RATIO", "1M", "", "",
                            LOSSES_DAY, "--json"], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 2 and done.stderr == ""  # --json: the error as JSON
+    assert json.loads(done.stdout) == {"error": {"code": "#N/A", "message": both_fell}}
+    done = subprocess.run(done.args[:-1], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.strip() == f"smallcap: {both_fell}"
+    assert done.stderr.strip() == f"error: {both_fell}"
     # HTTP
     status, body = http_get(f"{base_url}/rotation_ratio?window=1M&as_of={LOSSES_DAY}")
     assert status == 422 and body["error"]["code"] == "#N/A"

@@ -23,6 +23,7 @@ from smallcap import analytics, api, catalogue, cli, service
 from smallcap.analytics import forward, plausible, revisions
 from smallcap.analytics.history import History
 from smallcap.errors import BadArgument, ImplausibleData, NoData
+from smallcap.pyface import ElementWarning
 from smallcap.sources import yahoo
 from smallcap.store import Store
 
@@ -95,11 +96,16 @@ def test_summarising_zero_episodes_counts_zero_and_leaves_the_rest_empty(recwarn
 def test_forward_returns_with_no_episode_is_a_table_of_zero_counts(reference_store) -> None:
     table = smallcap.forward_returns(50, 5, 0.5, store=reference_store)  # pandas: episodes
     assert len(table) == 0 and table.index.name == "signal" and table.index.dtype.kind == "M"
-    summary = smallcap.summary(table)
-    assert summary.loc["count"].tolist() == [0.0] * len(table.columns)
+    assert list(table.columns) == forward.FORWARD_COLUMNS[1:]
+    assert pd.api.types.is_string_dtype(table["status"])  # text even with no row
+    summary = smallcap.summary(table)  # over the figures: every column but the status
+    assert list(summary.columns) == forward.FIGURES
+    assert summary.loc["count"].tolist() == [0.0] * len(forward.FIGURES)
     assert summary.drop(index="count").isna().all().all()
     spilled = service.call("forward_returns", ["50", "5", "0.5"], store=reference_store)
-    assert spilled.set_index("signal").loc["count"].tolist() == [0.0] * len(table.columns)
+    count = spilled.set_index("signal").loc["count"]
+    assert count[forward.FIGURES].tolist() == [0.0] * len(forward.FIGURES)
+    assert count["status"] is None  # the summary rows' status is blank
 
 
 @pytest.mark.parametrize("call", [
@@ -448,11 +454,13 @@ def test_a_one_element_range_is_not_a_label_a_longer_one_is(reference_store) -> 
 def test_a_range_with_a_bad_element_still_takes_the_batch_path(reference_store,
                                                                caplog) -> None:
     before = catalogue.FALLBACKS["window_return"]
-    got = smallcap.window_return(["^RUT", "IWM", "^RUT"], ["1M", "bogus", "3M"], AS_OF,
-                                 store=reference_store)
+    with pytest.warns(ElementWarning, match="bogus"):
+        got = smallcap.window_return(["^RUT", "IWM", "^RUT"], ["1M", "bogus", "3M"], AS_OF,
+                                     store=reference_store)
     assert catalogue.FALLBACKS["window_return"] == before
     assert "numpy path failed" not in caplog.text
-    assert isinstance(got.iloc[1], BadArgument)
+    assert np.isnan(got.iloc[1])
+    assert isinstance(got.attrs["errors"][("IWM", "bogus")], BadArgument)
     assert got.iloc[0] == smallcap.window_return("^RUT", "1M", AS_OF, store=reference_store)
     assert got.iloc[2] == smallcap.window_return("^RUT", "3M", AS_OF, store=reference_store)
 

@@ -79,7 +79,11 @@ def test_episode_tables_one_row_per_episode(reference_store) -> None:
     forward = smallcap.forward_returns(50, as_of=NOTE, store=reference_store)
     assert list(forward.index) == list(episodes.index)  # no summary rows among them
     assert forward["peak_day"].dtype == "Int64" and forward["peak_day"].isna().iloc[-1]
-    assert (forward.drop(columns="peak_day").dtypes == np.float64).all()
+    assert (forward.drop(columns=["peak_day", "status"]).dtypes == np.float64).all()
+    assert list(forward.columns)[-1] == "status" and pd.api.types.is_string_dtype(
+        forward["status"])  # text, last, as Excel spills it
+    assert forward["status"].iloc[0] == "complete"
+    assert forward["status"].iloc[-1].startswith("pending: ")
 
 
 def test_summary_is_the_rows_excel_spills(reference_store) -> None:
@@ -89,7 +93,8 @@ def test_summary_is_the_rows_excel_spills(reference_store) -> None:
         spilled = service.call("FORWARD_RETURNS", ["50", "", "", "", "", "", as_of or ""],
                                store=reference_store)
         rows = spilled[spilled["signal"].isin(["count", "median", "mean", "share positive"])]
-        expected = rows.set_index("signal").astype("float64")
+        assert rows["status"].isna().all()  # the summary rows' status is blank
+        expected = rows.set_index("signal").drop(columns="status").astype("float64")
         got = smallcap.summary(table)
         assert list(got.index) == list(expected.index) and got.index.name == "statistic"
         np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())

@@ -80,11 +80,11 @@ def test_rule_non_trading_day_rules_tell_the_two_directions_apart(reference_stor
     assert api.price("^RUT", FRIDAY, store=s) != api.price("^RUT", MONDAY, store=s)
     assert api.streak_length(0.0, "^RUT", FRIDAY, store=s) != api.streak_length(
         0.0, "^RUT", MONDAY, store=s)
-    assert api.price_history("^RUT", SATURDAY, store=s)["date"].iloc[0] == MONDAY
-    assert api.price_history("^RUT", None, SUNDAY, store=s)["date"].iloc[-1] == FRIDAY
+    assert api.price_history("^RUT", SATURDAY, store=s).index[0] == pd.Timestamp(MONDAY)
+    assert api.price_history("^RUT", None, SUNDAY, store=s).index[-1] == pd.Timestamp(FRIDAY)
     series = api.rotation_series("1M", "^RUT", "^GSPC", SATURDAY, SUNDAY + dt.timedelta(7),
                                  store=s)
-    assert series["date"].iloc[0] == MONDAY
+    assert series.index.name == "date" and series.index[0] == pd.Timestamp(MONDAY)
     assert api.spread_percentile("1M", "^RUT", "^GSPC", "2024-09-30", FRIDAY, store=s) != \
         api.spread_percentile("1M", "^RUT", "^GSPC", "2024-09-30", MONDAY, store=s)
 
@@ -102,9 +102,10 @@ def test_rule_negative_threshold_counts_falling_streaks(reference_store) -> None
     assert smallcap.streak_length(0.01, "^RUT", "2020-02-28", store=reference_store) == 0
     episodes = smallcap.streak_episodes(4, -0.01, "^RUT", "2020-01-01", "2020-03-31",
                                         store=reference_store)
+    assert episodes.index.name == "signal"
     first = episodes.iloc[0]
-    assert (first["start"], first["signal"], first["end"], first["days"]) == (
-        dt.date(2020, 2, 21), dt.date(2020, 2, 26), dt.date(2020, 2, 28), 6)
+    assert (first["start"], episodes.index[0], first["end"], first["days"]) == (
+        pd.Timestamp(2020, 2, 21), pd.Timestamp(2020, 2, 26), pd.Timestamp(2020, 2, 28), 6)
     assert first["run_return"] < -0.12
     # the same rule on a plain series: -1% days count, a +2% day or a -0.5% day does not
     days = pd.bdate_range("2024-01-01", periods=5)

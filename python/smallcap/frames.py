@@ -7,7 +7,8 @@ command line keep the spilled layout).
   summary (count, median, mean, share positive: the rows Excel spills below
   FORWARD_RETURNS) is :func:`summary` of the table, its own DataFrame.
 - Columns are typed: dates ``datetime64[ns]``, returns and closes ``float64``, counts
-  ``int64`` (``peak_day``, blank while an episode is pending, is the nullable ``Int64``).
+  ``int64`` (``peak_day``, blank while an episode is pending, is the nullable ``Int64``),
+  text (FORWARD_RETURNS' last column, ``status``) pandas' string dtype.
 - Other tables (DATA_STATUS) keep their columns, dates as ``datetime64[ns]``.
 """
 
@@ -23,6 +24,8 @@ from .settings import SUMMARY_ROWS
 INDEX_COLUMNS = ("date", "signal")
 #: Whole-number columns that may be blank (a pending episode): nullable integers.
 NULLABLE_WHOLE = ("peak_day",)
+#: Text columns (FORWARD_RETURNS' ``status``): pandas' string dtype, even with no row.
+TEXT = ("status",)
 
 
 #: Below this many rows a date column is converted by numpy (no pandas overhead).
@@ -61,7 +64,9 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     data: dict[str, object] = {}
     for name, values in zip(columns, arrays, strict=True):
         values = values[:rows]
-        if _is_dates(values):
+        if name in TEXT:
+            data[name] = pd.array(values, dtype="str")
+        elif _is_dates(values):
             data[name] = _dates(values)
         elif name in NULLABLE_WHOLE:
             data[name] = pd.array(values, dtype="Int64")

@@ -29,9 +29,15 @@ def rate_beta(
     span = params.window(window)
     end = joined.locate(params.optional_date(as_of, "as_of"))
     start = window_start(joined, end, span, f"{joined.ticker}/{joined_rate.ticker}")
+    # checked before either path (the cached sums or the direct one): the same rule
+    if end - start < MIN_BETA_CHANGES:
+        raise BadArgument("window", f"the window ({span}) holds {end - start} daily change(s) to "
+                          f"{params.to_date(joined.dates[end])}: a rate beta needs at least "
+                          f"{MIN_BETA_CHANGES} (a window of {MIN_BETA_CHANGES} trading days "
+                          "or more); fewer fit a line exactly and estimate nothing")
     sums = joined.memo(("rate sums", joined_rate.serial), lambda: _running_sums(
         joined.returns, joined_rate.changes))
-    if sums is not None and end - start >= 2:
+    if sums is not None:
         sx, sy, sxx, sxy = (column[end] - column[start] for column in sums)
         count = end - start
         variance = sxx - sx * sx / count
@@ -39,11 +45,6 @@ def rate_beta(
             return (sxy - sx * sy / count) / variance
     returns = joined.returns[start + 1 : end + 1]
     changes = joined_rate.changes[start + 1 : end + 1]
-    if len(returns) < MIN_BETA_CHANGES:
-        raise BadArgument("window", f"the window ({span}) holds {len(returns)} daily change(s) to "
-                          f"{params.to_date(joined.dates[end])}: a rate beta needs at least "
-                          f"{MIN_BETA_CHANGES} (a window of {MIN_BETA_CHANGES} trading days "
-                          "or more); fewer fit a line exactly and estimate nothing")
     x = changes - changes.mean()
     variance = float(x @ x)
     if variance == 0.0:

@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import textwrap
 from typing import Any
 
 from .. import catalogue, settings
@@ -109,7 +110,9 @@ def _kind(column: str, label: Any) -> str:
 def print_table(result: Any, *, show_all: bool, width: int = 80) -> None:
     """A table in plain columns (numbers and dates right-aligned, headers whole, two
     spaces between columns, one when two would not fit ``width``); a long table's last
-    rows and a line saying how many were left out, unless ``show_all``."""
+    rows and a line saying how many were left out, unless ``show_all``. Columns that
+    still do not fit (FORWARD_RETURNS' ``status``) follow in a second block, beside the
+    first column, their text wrapped at ``width``."""
     from ..report import justify
 
     rows = list(result.itertuples(index=False))
@@ -121,15 +124,47 @@ def print_table(result: Any, *, show_all: bool, width: int = 80) -> None:
     sizes = [max([len(column), *(len(line[k]) for line in cells)])
              for k, column in enumerate(columns)]
     right = [justify([row[k] for row in rows]) == "right" for k in range(len(columns))]
-    gap = "  " if sum(sizes) + 2 * (len(sizes) - 1) <= width else " "
-
-    def line(values: list[str]) -> str:
-        return gap.join(v.rjust(n) if r else v.ljust(n)
-                        for v, n, r in zip(values, sizes, right, strict=True)).rstrip()
-
-    out = [line(columns), gap.join("-" * n for n in sizes)]
-    out += [line(values) for values in cells]
+    blocks = _blocks(sizes, width)
+    out: list[str] = []
+    for block in blocks:
+        out += [""] if out else []
+        out += _block([columns[k] for k in block], [[line[k] for k in block] for line in cells],
+                      [sizes[k] for k in block], [right[k] for k in block], width)
     if left_out:
         out.append(f"({left_out:,} earlier rows left out: --all shows every row, --json "
                    "prints them as JSON)")
     print("\n".join(out))
+
+
+def _blocks(sizes: list[int], width: int) -> list[list[int]]:
+    """Column indices of each block: the first column, then the next ones while they fit
+    ``width`` with one space between (a block holds at least one more)."""
+    blocks: list[list[int]] = []
+    k = 1
+    while k < len(sizes) or not blocks:
+        block, used = [0], sizes[0]
+        while k < len(sizes) and (len(block) == 1 or used + 1 + sizes[k] <= width):
+            block.append(k)
+            used += 1 + sizes[k]
+            k += 1
+        blocks.append(block)
+    return blocks
+
+
+def _block(columns: list[str], cells: list[list[str]], sizes: list[int], right: list[bool],
+           width: int) -> list[str]:
+    """One block's lines; a last column wider than what ``width`` leaves it is wrapped."""
+    gap = "  " if sum(sizes) + 2 * (len(sizes) - 1) <= width else " "
+    room = width - sum(sizes[:-1]) - len(gap) * (len(sizes) - 1)
+    if sizes[-1] > room and not right[-1] and room >= len(columns[-1]):
+        sizes = [*sizes[:-1], room]
+    indent = " " * (width - room)
+
+    def line(values: list[str]) -> str:
+        *first, last = values
+        wrapped = textwrap.wrap(last, sizes[-1]) if len(last) > sizes[-1] else [last]
+        head = gap.join(v.rjust(n) if r else v.ljust(n)
+                        for v, n, r in zip([*first, wrapped[0]], sizes, right, strict=True))
+        return "\n".join([head.rstrip(), *(indent + more for more in wrapped[1:])])
+
+    return [line(columns), gap.join("-" * n for n in sizes), *(line(v) for v in cells)]
